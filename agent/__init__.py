@@ -1,4 +1,4 @@
-"""The Stackyard agent: holds the gRPC stream to the server and runs Ansible roles on its host."""
+"""The Stackyard agent: keeps the gRPC stream to the server and runs Ansible roles on its host."""
 
 import os
 

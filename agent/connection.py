@@ -2,10 +2,10 @@
 
 One writer coroutine sends everything on the stream, in the order it was queued: the
 Register that opens each stream, heartbeats, task output lines and results. Task threads
-queue messages with ``send_threadsafe``. A result is never queued itself; the task queues
-its id after storing the result in the outbox, and the writer reads it from there, so a
-result is sent after the task's last output line and resent after every reconnect until
-the server's ResultAck removes it.
+queue messages with ``send_threadsafe``. A task does not queue its TaskResult. It stores the
+result in the outbox and queues the task id, and the writer reads the result from there.
+So a result follows the task's last output line, and it is resent after every reconnect
+until the server's ResultAck removes it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MAX_BACKOFF_SECONDS = 5.0
 
 # Output lines queued while the stream is down are dropped above this many queued items, so
 # a chatty task cannot exhaust memory during a long outage. The result's line_count then
-# tells the server that lines are missing.
+# lets the server detect the missing lines.
 MAX_QUEUED_ITEMS = 500_000
 
 

@@ -23,7 +23,7 @@ UNKNOWN = "UNKNOWN"
 
 
 def read_pid_file(path: Path) -> int | None:
-    """Return the pid in ``path``, or None when the file is missing or holds no number."""
+    """Return the pid in ``path``, or None when the file is missing or contains no number."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace").strip()
     except OSError:

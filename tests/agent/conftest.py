@@ -1,7 +1,7 @@
 """Fixtures that run the real agent process against a fake server written with grpcio.
 
 The fake server speaks agent.proto but stores nothing: it records every AgentMessage, sends
-Registered and, unless told otherwise, a ResultAck for every TaskResult.
+Registered and, unless ``ack_results`` is False, a ResultAck for every TaskResult.
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ class FakeAgentService(agent_pb2_grpc.AgentServiceServicer):
         self.messages: list[agent_pb2.AgentMessage] = []
         self.metadata: list[dict[str, str]] = []
         self.streams: list[queue.Queue] = []
+        self.enroll_requests: list[agent_pb2.EnrollRequest] = []
+
+    def Enroll(self, request, context):  # noqa: N802 - name fixed by the proto
+        with self.lock:
+            self.enroll_requests.append(request)
+        return agent_pb2.EnrollResponse(host_credential=f"credential-of-{request.hostname}")
 
     def Connect(self, request_iterator, context):  # noqa: N802 - name fixed by the proto
         outgoing: queue.Queue = queue.Queue()
@@ -131,7 +137,9 @@ def fake_server():
 class AgentProcess:
     """The agent started with ``python -m agent.main``, as ``stackyard agent`` starts it."""
 
-    def __init__(self, server_address: str, home: Path, service_root: Path, log_path: Path) -> None:
+    def __init__(
+        self, server_address: str, home: Path, service_root: Path, log_path: Path, extra_args: list[str]
+    ) -> None:
         self.home = home
         self.service_root = service_root
         self.log_path = log_path
@@ -144,6 +152,7 @@ class AgentProcess:
             "--ip-address", "127.0.0.1",
             "--service-root", str(service_root),
             "--heartbeat-interval", "0.5",
+            *extra_args,
         ]
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=self.log_file, stderr=subprocess.STDOUT)
 
@@ -166,9 +175,9 @@ class AgentProcess:
 def start_agent(tmp_path):
     agents: list[AgentProcess] = []
 
-    def start(server_address: str) -> AgentProcess:
+    def start(server_address: str, extra_args: list[str] | None = None) -> AgentProcess:
         agent_process = AgentProcess(
-            server_address, tmp_path / "home", tmp_path / "root", tmp_path / f"agent-{len(agents)}.log"
+            server_address, tmp_path / "home", tmp_path / "root", tmp_path / f"agent-{len(agents)}.log", extra_args or []
         )
         agents.append(agent_process)
         return agent_process

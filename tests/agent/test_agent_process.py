@@ -235,3 +235,37 @@ def test_non_utf8_output_replaced(fake_server, start_agent):
     assert result.state == "SUCCESSFUL", result.message
     assert any("bad \ufffd" in line for line in lines)
     assert task_log.decode("utf-8")
+
+
+def test_enroll_stores_credential(fake_server, start_agent):
+    agent = start_agent(fake_server.address, ["--registration-token", "one-time-token"])
+
+    wait_until(lambda: fake_server.service.of_kind("register"))
+    request = fake_server.service.enroll_requests[0]
+    credential_file = agent.home / "host_credential"
+    metadata = fake_server.service.metadata[0]
+
+    assert request.registration_token == "one-time-token"
+    assert request.hostname == "agent-test-host"
+    assert b"BEGIN CERTIFICATE REQUEST" in request.csr_pem
+    assert credential_file.read_text() == "credential-of-agent-test-host"
+    assert oct(credential_file.stat().st_mode & 0o777) == "0o600"
+    assert metadata["x-stackyard-credential"] == "credential-of-agent-test-host"
+
+
+def test_sigterm_cancels_running_task(start_agent):
+    server = FakeServer(ack_results=False)
+    try:
+        agent = start_agent(server.address)
+        server.service.send(make_assignment(10, SLEEP_ROLE))
+        wait_until(lambda: find_processes("sleep 600"))
+
+        return_code = agent.stop()
+        stored = json.loads((agent.home / "outbox" / "10.json").read_text())
+    finally:
+        server.stop()
+
+    assert return_code == 0
+    assert find_processes("sleep 600") == []
+    assert stored["state"] == "CANCELED"
+    assert "agent stopping" in stored["message"]
