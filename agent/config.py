@@ -71,11 +71,17 @@ class AgentConfig:
         """Raise ConfigError for a setting the agent cannot use."""
         host, _, port = self.server.rpartition(":")
         if not host or not port.isdigit():
-            raise ConfigError(f"invalid server address {self.server!r}: expected host:port, for example {DEFAULT_SERVER}")
+            raise ConfigError(
+                f"invalid server address {self.server!r}: expected host:port, for example {DEFAULT_SERVER}"
+            )
         if self.heartbeat_interval <= 0:
-            raise ConfigError(f"invalid heartbeat interval {self.heartbeat_interval!r}: expected a number of seconds above 0")
+            raise ConfigError(
+                f"invalid heartbeat interval {self.heartbeat_interval!r}: expected a number of seconds above 0"
+            )
         if self.ca_cert is not None and not self.ca_cert.is_file():
-            raise ConfigError(f"CA certificate {self.ca_cert} not found: pass the PEM file of the server's CA")
+            raise ConfigError(
+                f"CA certificate {self.ca_cert} not found: pass the PEM file of the server's CA"
+            )
 
     @property
     def tasks_dir(self) -> Path:

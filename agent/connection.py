@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Union
+from collections.abc import Awaitable, Callable
 
 import grpc
 
@@ -37,7 +37,7 @@ class _ResendOutbox:
 
 
 RESEND_OUTBOX = _ResendOutbox()
-QueueItem = Union[agent_pb2.AgentMessage, int, _ResendOutbox]
+QueueItem = agent_pb2.AgentMessage | int | _ResendOutbox
 
 
 class Connection:
@@ -88,12 +88,17 @@ class Connection:
 
     def _enqueue(self, item: QueueItem) -> None:
         assert self._queue is not None
-        if isinstance(item, agent_pb2.AgentMessage) and item.HasField("task_event"):
-            if self._queue.qsize() >= MAX_QUEUED_ITEMS:
-                self._dropped_lines += 1
-                if self._dropped_lines % 10_000 == 1:
-                    logger.warning("send queue is full; dropped %d output lines so far", self._dropped_lines)
-                return
+        is_line = isinstance(item, agent_pb2.AgentMessage) and item.HasField(
+            "task_event"
+        )
+        if is_line and self._queue.qsize() >= MAX_QUEUED_ITEMS:
+            self._dropped_lines += 1
+            if self._dropped_lines % 10_000 == 1:
+                logger.warning(
+                    "send queue is full; dropped %d output lines so far",
+                    self._dropped_lines,
+                )
+            return
         self._queue.put_nowait(item)
 
     def forget_sent_result(self, task_id: int) -> None:
@@ -115,7 +120,9 @@ class Connection:
                 registered = await self._run_stream()
             except Exception as error:  # noqa: BLE001 - any failure leads to a redial
                 registered = False
-                logger.warning("connection to %s failed: %s", self.config.server, _describe(error))
+                logger.warning(
+                    "connection to %s failed: %s", self.config.server, _describe(error)
+                )
             if self._stop.is_set():
                 break
             if registered:
@@ -123,13 +130,15 @@ class Connection:
             logger.info("reconnecting to %s in %.1f s", self.config.server, backoff)
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=backoff)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     def _make_channel(self) -> grpc.aio.Channel:
         if self.config.ca_cert is not None:
-            credentials = grpc.ssl_channel_credentials(root_certificates=self.config.ca_cert.read_bytes())
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=self.config.ca_cert.read_bytes()
+            )
             return grpc.aio.secure_channel(self.config.server, credentials)
         return grpc.aio.insecure_channel(self.config.server)
 
@@ -143,14 +152,18 @@ class Connection:
     async def _run_stream(self) -> bool:
         """Hold one stream until it breaks or the agent stops; return whether Registered arrived."""
         async with self._make_channel() as channel:
-            if self.config.registration_token and not credential_exists(self.config.credential_file):
+            if self.config.registration_token and not credential_exists(
+                self.config.credential_file
+            ):
                 await enroll(channel, self.config)
 
             stub = agent_pb2_grpc.AgentServiceStub(channel)
             call = stub.Connect(metadata=self._metadata())
             self._sent_results = set()
             await call.write(agent_pb2.AgentMessage(register=self.build_register()))
-            logger.info("connected to %s as host %s", self.config.server, self.config.hostname)
+            logger.info(
+                "connected to %s as host %s", self.config.server, self.config.hostname
+            )
             self.connected.set()
             self._queue.put_nowait(RESEND_OUTBOX)
 
@@ -162,7 +175,9 @@ class Connection:
                 asyncio.create_task(self._stop.wait(), name="stop"),
             }
             try:
-                done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                done, _pending = await asyncio.wait(
+                    tasks, return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 self.connected.clear()
                 for task in tasks:
@@ -171,18 +186,26 @@ class Connection:
                 call.cancel()
 
             for task in done:
-                if task.get_name() != "stop" and not task.cancelled() and task.exception() is not None:
+                if (
+                    task.get_name() != "stop"
+                    and not task.cancelled()
+                    and task.exception() is not None
+                ):
                     raise task.exception()  # type: ignore[misc]
             if not self._stop.is_set():
                 logger.warning("server %s closed the stream", self.config.server)
             return registered.is_set()
 
-    async def _read_loop(self, call: grpc.aio.StreamStreamCall, registered: asyncio.Event) -> None:
+    async def _read_loop(
+        self, call: grpc.aio.StreamStreamCall, registered: asyncio.Event
+    ) -> None:
         async for message in call:
             if message.HasField("registered"):
                 registered.set()
                 if message.registered.heartbeat_interval_seconds > 0:
-                    self.heartbeat_interval = float(message.registered.heartbeat_interval_seconds)
+                    self.heartbeat_interval = float(
+                        message.registered.heartbeat_interval_seconds
+                    )
                 logger.info("registered as host id %s", message.registered.host_id)
             await self.handle_message(message)
 
@@ -200,7 +223,9 @@ class Connection:
             else:
                 await call.write(item)
 
-    async def _write_result(self, call: grpc.aio.StreamStreamCall, result: agent_pb2.TaskResult) -> None:
+    async def _write_result(
+        self, call: grpc.aio.StreamStreamCall, result: agent_pb2.TaskResult
+    ) -> None:
         if result.task_id in self._sent_results:
             return
         await call.write(agent_pb2.AgentMessage(task_result=result))
@@ -217,7 +242,11 @@ class Connection:
     async def flush(self, timeout: float) -> None:
         """Wait until the send queue is empty or ``timeout`` seconds have passed."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while self._queue is not None and not self._queue.empty() and self.connected.is_set():
+        while (
+            self._queue is not None
+            and not self._queue.empty()
+            and self.connected.is_set()
+        ):
             if asyncio.get_running_loop().time() > deadline:
                 return
             await asyncio.sleep(0.05)

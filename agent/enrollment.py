@@ -30,11 +30,17 @@ def _make_csr(hostname: str, key_path: Path) -> bytes:
     """Create a private key in ``key_path`` and return a PEM CSR whose common name is ``hostname``."""
     key = ec.generate_private_key(ec.SECP256R1())
     key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
     _write_private(key_path, key_pem)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(subject)
+        .sign(key, hashes.SHA256())
+    )
     return csr.public_bytes(serialization.Encoding.PEM)
 
 
@@ -44,7 +50,9 @@ async def enroll(channel: grpc.aio.Channel, config: AgentConfig) -> None:
     csr_pem = _make_csr(config.hostname, config.home / "host.key")
     stub = agent_pb2_grpc.AgentServiceStub(channel)
     request = agent_pb2.EnrollRequest(
-        hostname=config.hostname, registration_token=config.registration_token, csr_pem=csr_pem
+        hostname=config.hostname,
+        registration_token=config.registration_token,
+        csr_pem=csr_pem,
     )
     try:
         response = await stub.Enroll(request, timeout=ENROLL_TIMEOUT_SECONDS)
@@ -54,14 +62,29 @@ async def enroll(channel: grpc.aio.Channel, config: AgentConfig) -> None:
             "check the registration token, or create a new one on the server"
         ) from error
     if not response.host_credential:
-        raise EnrollError(f"enrolment of host {config.hostname} failed: the server returned no host credential")
+        raise EnrollError(
+            f"enrolment of host {config.hostname} failed: the server returned no host credential"
+        )
 
     if response.certificate_pem:
-        write_atomically(config.home / "host.crt", response.certificate_pem.decode("ascii", errors="replace"))
+        write_atomically(
+            config.home / "host.crt",
+            response.certificate_pem.decode("ascii", errors="replace"),
+        )
     if response.ca_certificate_pem:
-        write_atomically(config.home / "ca.crt", response.ca_certificate_pem.decode("ascii", errors="replace"))
-    _write_private(config.credential_file, response.host_credential.encode("ascii", errors="replace"))
-    logger.info("host %s enrolled; credential stored in %s", config.hostname, config.credential_file)
+        write_atomically(
+            config.home / "ca.crt",
+            response.ca_certificate_pem.decode("ascii", errors="replace"),
+        )
+    _write_private(
+        config.credential_file,
+        response.host_credential.encode("ascii", errors="replace"),
+    )
+    logger.info(
+        "host %s enrolled; credential stored in %s",
+        config.hostname,
+        config.credential_file,
+    )
 
 
 def read_credential(path: Path | None) -> str | None:

@@ -13,7 +13,12 @@ from importlib import metadata
 from pathlib import Path
 
 import agent  # noqa: F401 - sets GRPC_ENABLE_FORK_SUPPORT before grpc is imported
-from agent.config import DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_SERVER, AgentConfig, default_home
+from agent.config import (
+    DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_SERVER,
+    AgentConfig,
+    default_home,
+)
 from agent.connection import Connection
 from agent.errors import ConfigError
 from agent.metrics import MetricsReader, memory_total_bytes, read_os_release
@@ -49,12 +54,20 @@ class Agent:
         self.runs: dict[int, TaskRun] = {}
         self._runs_lock = threading.Lock()
         self.connection = Connection(
-            config, self.outbox, self.build_register, self.build_heartbeat, self.handle_message
+            config,
+            self.outbox,
+            self.build_register,
+            self.build_heartbeat,
+            self.handle_message,
         )
 
     def running_task_ids(self) -> list[int]:
         with self._runs_lock:
-            return sorted(task_id for task_id, run in self.runs.items() if not run.finished.is_set())
+            return sorted(
+                task_id
+                for task_id, run in self.runs.items()
+                if not run.finished.is_set()
+            )
 
     def build_register(self) -> agent_pb2.Register:
         os_family, os_release = read_os_release()
@@ -89,9 +102,10 @@ class Agent:
             self.start_task(message.assignment)
         elif body == "cancel":
             await self.cancel_task(message.cancel.task_id, message.cancel.reason)
-        elif body == "result_ack":
-            if self.outbox.remove(message.result_ack.task_id):
-                logger.info("server acknowledged the result of task %s", message.result_ack.task_id)
+        elif body == "result_ack" and self.outbox.remove(message.result_ack.task_id):
+            logger.info(
+                "server acknowledged the result of task %s", message.result_ack.task_id
+            )
 
     def start_task(self, assignment: agent_pb2.TaskAssignment) -> None:
         with self._runs_lock:
@@ -99,7 +113,9 @@ class Agent:
             if current is not None and not current.finished.is_set():
                 logger.warning(
                     "job=%s task=%s host=%s: assignment ignored because the task is already running",
-                    assignment.job_id, assignment.task_id, self.config.hostname,
+                    assignment.job_id,
+                    assignment.task_id,
+                    self.config.hostname,
                 )
                 return
             self.outbox.remove(assignment.task_id)
@@ -120,7 +136,11 @@ class Agent:
         with self._runs_lock:
             run = self.runs.get(task_id)
         if run is None or run.finished.is_set():
-            logger.info("task=%s host=%s: cancel ignored because the task is not running", task_id, self.config.hostname)
+            logger.info(
+                "task=%s host=%s: cancel ignored because the task is not running",
+                task_id,
+                self.config.hostname,
+            )
             return
         # Killing the process tree takes up to a few seconds, so it runs outside the event loop.
         asyncio.get_running_loop().run_in_executor(None, run.cancel, reason)
@@ -133,10 +153,17 @@ class Agent:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, stop.set)
 
-        logger.info("agent starting: host %s, server %s, home %s", self.config.hostname, self.config.server, self.config.home)
+        logger.info(
+            "agent starting: host %s, server %s, home %s",
+            self.config.hostname,
+            self.config.server,
+            self.config.home,
+        )
         connection_task = asyncio.create_task(self.connection.run())
         stop_task = asyncio.create_task(stop.wait())
-        await asyncio.wait({connection_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(
+            {connection_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
+        )
 
         logger.info("agent stopping")
         await self.stop_tasks()
@@ -151,7 +178,9 @@ class Agent:
             runs = [run for run in self.runs.values() if not run.finished.is_set()]
         if not runs:
             return
-        await asyncio.gather(*(asyncio.to_thread(run.cancel, "agent stopping") for run in runs))
+        await asyncio.gather(
+            *(asyncio.to_thread(run.cancel, "agent stopping") for run in runs)
+        )
         await asyncio.to_thread(wait_for_runs, runs, STOP_TASKS_TIMEOUT_SECONDS)
 
 
@@ -161,19 +190,56 @@ def run_agent(config: AgentConfig) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stackyard agent", description="Run the Stackyard agent on this host.")
-    parser.add_argument("--server", default=DEFAULT_SERVER, help=f"server address as host:port (default {DEFAULT_SERVER})")
-    parser.add_argument("--home", type=Path, default=None, help=f"agent folder for tasks, outbox and state (default {default_home()})")
-    parser.add_argument("--hostname", default=None, help="name of this host as the cluster knows it (default: the FQDN)")
-    parser.add_argument("--ip-address", default="", help="IP address reported to the server (default: the address the hostname resolves to)")
-    parser.add_argument("--service-root", type=Path, default=None, help="folder that replaces the stackyard_root_dir variable of every task")
+    parser = argparse.ArgumentParser(
+        prog="stackyard agent", description="Run the Stackyard agent on this host."
+    )
     parser.add_argument(
-        "--heartbeat-interval", type=float, default=DEFAULT_HEARTBEAT_INTERVAL,
+        "--server",
+        default=DEFAULT_SERVER,
+        help=f"server address as host:port (default {DEFAULT_SERVER})",
+    )
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=None,
+        help=f"agent folder for tasks, outbox and state (default {default_home()})",
+    )
+    parser.add_argument(
+        "--hostname",
+        default=None,
+        help="name of this host as the cluster knows it (default: the FQDN)",
+    )
+    parser.add_argument(
+        "--ip-address",
+        default="",
+        help="IP address reported to the server (default: the address the hostname resolves to)",
+    )
+    parser.add_argument(
+        "--service-root",
+        type=Path,
+        default=None,
+        help="folder that replaces the stackyard_root_dir variable of every task",
+    )
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=DEFAULT_HEARTBEAT_INTERVAL,
         help=f"seconds between heartbeats (default {DEFAULT_HEARTBEAT_INTERVAL:g})",
     )
-    parser.add_argument("--ca-cert", type=Path, default=None, help="PEM file of the server's CA; enables TLS")
-    parser.add_argument("--registration-token", default=None, help="one-time token to enrol this host when it has no credential yet")
-    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    parser.add_argument(
+        "--ca-cert",
+        type=Path,
+        default=None,
+        help="PEM file of the server's CA; enables TLS",
+    )
+    parser.add_argument(
+        "--registration-token",
+        default=None,
+        help="one-time token to enrol this host when it has no credential yet",
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", help="logging level (default INFO)"
+    )
     return parser
 
 
@@ -197,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the agent's options, then run it until SIGTERM or SIGINT; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
     try:
         config = config_from_args(args)
     except ConfigError as error:

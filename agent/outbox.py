@@ -31,7 +31,9 @@ class Outbox:
     def put(self, result: agent_pb2.TaskResult) -> None:
         """Store ``result`` atomically, replacing an earlier result of the same task."""
         data = json_format.MessageToDict(result, preserving_proto_field_name=True)
-        write_atomically(self._path(result.task_id), json.dumps(data, sort_keys=True), mode=0o600)
+        write_atomically(
+            self._path(result.task_id), json.dumps(data, sort_keys=True), mode=0o600
+        )
 
     def get(self, task_id: int) -> agent_pb2.TaskResult | None:
         """Return the stored result of ``task_id``, or None when there is none or it is unreadable."""

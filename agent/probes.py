@@ -44,14 +44,21 @@ class ComponentProbe:
 
     def _load(self) -> None:
         try:
-            state = json.loads(self.state_file.read_text(encoding="utf-8", errors="replace"))
+            state = json.loads(
+                self.state_file.read_text(encoding="utf-8", errors="replace")
+            )
         except FileNotFoundError:
             return
         except ValueError as error:
-            logger.error("state file %s is invalid and is ignored: %s", self.state_file, error)
+            logger.error(
+                "state file %s is invalid and is ignored: %s", self.state_file, error
+            )
             return
         self._roots = [str(root) for root in state.get("root_dirs", [])]
-        self._services = {str(key): str(value) for key, value in state.get("component_services", {}).items()}
+        self._services = {
+            str(key): str(value)
+            for key, value in state.get("component_services", {}).items()
+        }
 
     def remember(self, root_dir: Path, service: str, component: str) -> None:
         """Record that a task used ``root_dir`` for ``component`` of ``service``."""
@@ -65,7 +72,9 @@ class ComponentProbe:
                 changed = True
             if changed:
                 state = {"root_dirs": self._roots, "component_services": self._services}
-                write_atomically(self.state_file, json.dumps(state, indent=2, sort_keys=True))
+                write_atomically(
+                    self.state_file, json.dumps(state, indent=2, sort_keys=True)
+                )
 
     def statuses(self) -> list[agent_pb2.ComponentStatus]:
         """Return one ComponentStatus per pid file in the remembered root folders."""
@@ -85,6 +94,10 @@ class ComponentProbe:
                 else:
                     state = STOPPED
                 statuses.append(
-                    agent_pb2.ComponentStatus(service=services.get(component, ""), component=component, state=state)
+                    agent_pb2.ComponentStatus(
+                        service=services.get(component, ""),
+                        component=component,
+                        state=state,
+                    )
                 )
         return statuses

@@ -8,8 +8,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import ansible_runner
 
@@ -66,7 +67,9 @@ class SecretMasker:
 
     def __init__(self, secrets: list[str]) -> None:
         # Longer values first, so a secret that contains another is masked whole.
-        self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        self.secrets = sorted(
+            {secret for secret in secrets if secret}, key=len, reverse=True
+        )
 
     def mask(self, text: str) -> str:
         for secret in self.secrets:
@@ -79,7 +82,10 @@ class TaskLogger(logging.LoggerAdapter):
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         extra = self.extra or {}
-        return f"job={extra['job_id']} task={extra['task_id']} host={extra['host']}: {msg}", kwargs
+        return (
+            f"job={extra['job_id']} task={extra['task_id']} host={extra['host']}: {msg}",
+            kwargs,
+        )
 
 
 def _failure_text(event_data: dict[str, Any]) -> str:
@@ -99,7 +105,11 @@ def _summary(stats: dict[str, Any]) -> dict[str, int]:
 
     def total(key: str) -> int:
         values = stats.get(key) or {}
-        return sum(int(value) for value in values.values()) if isinstance(values, dict) else 0
+        return (
+            sum(int(value) for value in values.values())
+            if isinstance(values, dict)
+            else 0
+        )
 
     return {
         "ok": total("ok"),
@@ -137,7 +147,14 @@ class TaskRun:
         self.task_dir = config.tasks_dir / str(assignment.task_id)
         self.marker = f"{boot_id}-{assignment.task_id}"
         self.masker = SecretMasker(list(assignment.secret_values))
-        self.log = TaskLogger(logger, {"job_id": assignment.job_id, "task_id": assignment.task_id, "host": config.hostname})
+        self.log = TaskLogger(
+            logger,
+            {
+                "job_id": assignment.job_id,
+                "task_id": assignment.task_id,
+                "host": config.hostname,
+            },
+        )
 
         self.line_count = 0
         self.failed_task: tuple[str, str] | None = None
@@ -148,7 +165,9 @@ class TaskRun:
         self._stop_state: str | None = None
         self._stop_message = ""
         self._log_file: Any = None
-        self._thread = threading.Thread(target=self._run, name=f"task-{self.task_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"task-{self.task_id}", daemon=True
+        )
         self.finished = threading.Event()
 
     def start(self) -> None:
@@ -167,7 +186,9 @@ class TaskRun:
 
     def _expire(self) -> None:
         timeout = self.assignment.timeout_seconds
-        self._stop(TIMEDOUT, f"task timed out after {timeout} s; its processes were killed")
+        self._stop(
+            TIMEDOUT, f"task timed out after {timeout} s; its processes were killed"
+        )
 
     def _stop(self, state: str, message: str) -> None:
         with self._stop_lock:
@@ -187,7 +208,7 @@ class TaskRun:
             timer.start()
         try:
             result = self._execute()
-        except Exception as error:  # noqa: BLE001 - any failure must still produce a TaskResult
+        except Exception as error:
             self.log.exception("task failed inside the agent")
             result = self._result(FAILED, -1, f"agent error: {error}")
         finally:
@@ -199,20 +220,37 @@ class TaskRun:
         with self._stop_lock:
             self.finished.set()
         self.outbox.put(result)
-        self.log.info("task ended %s, return code %d, %d lines", result.state, result.return_code, result.line_count)
+        self.log.info(
+            "task ended %s, return code %d, %d lines",
+            result.state,
+            result.return_code,
+            result.line_count,
+        )
         self.result_stored(self.task_id)
 
     def _execute(self) -> agent_pb2.TaskResult:
         assignment = self.assignment
-        self.log.info("starting %s %s of role %s", assignment.command, assignment.component, assignment.role_name)
+        self.log.info(
+            "starting %s %s of role %s",
+            assignment.command,
+            assignment.component,
+            assignment.role_name,
+        )
         try:
-            variables = parse_variables(assignment.variables_json, self.config.service_root)
-            prepare_task_dir(self.task_dir, assignment.role_name, assignment.role_archive, variables)
+            variables = parse_variables(
+                assignment.variables_json, self.config.service_root
+            )
+            prepare_task_dir(
+                self.task_dir, assignment.role_name, assignment.role_archive, variables
+            )
         except RoleArchiveError as error:
             self.log.error("cannot prepare task folder: %s", error)
             return self._result(FAILED, -1, str(error))
-        self.probe.remember(root_dir_of(variables), assignment.service, assignment.component)
-        self._log_file = open(self.task_dir / "task.log", "a", encoding="utf-8")
+        self.probe.remember(
+            root_dir_of(variables), assignment.service, assignment.component
+        )
+        # The event handler writes to this file line by line; _run closes it when the task ends.
+        self._log_file = open(self.task_dir / "task.log", "a", encoding="utf-8")  # noqa: SIM115
 
         if self.stop_requested:
             return self._result(self._stop_state or CANCELED, -1, self._stop_message)
@@ -222,7 +260,10 @@ class TaskRun:
             playbook="main.yml",
             ident="run",
             envvars=self._envvars(),
-            settings={"pexpect_timeout": PEXPECT_TIMEOUT_SECONDS, "suppress_ansible_output": True},
+            settings={
+                "pexpect_timeout": PEXPECT_TIMEOUT_SECONDS,
+                "suppress_ansible_output": True,
+            },
             quiet=True,
             event_handler=self._handle_event,
             cancel_callback=lambda: self.stop_requested,
@@ -233,10 +274,14 @@ class TaskRun:
             # ansible-runner killed only the process group of ansible-playbook; children that
             # left it are found by their marker.
             kill_task_processes(self.marker)
-            return self._result(self._stop_state or CANCELED, return_code, self._stop_message)
+            return self._result(
+                self._stop_state or CANCELED, return_code, self._stop_message
+            )
         if runner.status == "successful" and return_code == 0:
             return self._result(SUCCESSFUL, return_code, "")
-        return self._result(FAILED, return_code, self._failure_message(runner.status, return_code))
+        return self._result(
+            FAILED, return_code, self._failure_message(runner.status, return_code)
+        )
 
     def _envvars(self) -> dict[str, str]:
         tmp = self.task_dir / "tmp"
@@ -266,9 +311,14 @@ class TaskRun:
     def _handle_event(self, event: dict[str, Any]) -> bool:
         name = event.get("event", "")
         event_data = event.get("event_data") or {}
-        if name in ("runner_on_failed", "runner_on_unreachable") and not event_data.get("ignore_errors"):
+        if name in ("runner_on_failed", "runner_on_unreachable") and not event_data.get(
+            "ignore_errors"
+        ):
             if self.failed_task is None:
-                self.failed_task = (str(event_data.get("task", "")), _failure_text(event_data))
+                self.failed_task = (
+                    str(event_data.get("task", "")),
+                    _failure_text(event_data),
+                )
         elif name == "playbook_on_stats":
             self.stats = event_data
 
@@ -285,10 +335,14 @@ class TaskRun:
             self.last_line = line.strip()
         self._log_file.write(line + "\n")
         self._log_file.flush()
-        event = agent_pb2.TaskEvent(task_id=self.task_id, seq=self.line_count, line=line, event=event_name)
+        event = agent_pb2.TaskEvent(
+            task_id=self.task_id, seq=self.line_count, line=line, event=event_name
+        )
         self.send(agent_pb2.AgentMessage(task_event=event))
 
-    def _result(self, state: str, return_code: int, message: str) -> agent_pb2.TaskResult:
+    def _result(
+        self, state: str, return_code: int, message: str
+    ) -> agent_pb2.TaskResult:
         message = self.masker.mask(to_valid_utf8(message))
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[: MAX_MESSAGE_CHARS - 3] + "..."
@@ -309,4 +363,4 @@ def wait_for_runs(runs: list[TaskRun], timeout: float) -> None:
         run.join(max(0.0, deadline - time.monotonic()))
 
 
-__all__ = ["TaskRun", "SecretMasker", "to_valid_utf8", "wait_for_runs"]
+__all__ = ["SecretMasker", "TaskRun", "to_valid_utf8", "wait_for_runs"]

@@ -44,7 +44,9 @@ def parse_variables(variables_json: str, service_root: Path | None) -> dict[str,
         except ValueError as error:
             raise RoleArchiveError(f"invalid variables_json: {error}") from error
     if not isinstance(variables, dict):
-        raise RoleArchiveError(f"invalid variables_json: expected a JSON object, got {type(variables).__name__}")
+        raise RoleArchiveError(
+            f"invalid variables_json: expected a JSON object, got {type(variables).__name__}"
+        )
     if service_root is not None:
         variables["stackyard_root_dir"] = str(service_root)
     return variables
@@ -58,7 +60,9 @@ def root_dir_of(variables: dict[str, Any]) -> Path:
 def _check_member(member: tarfile.TarInfo, destination: Path) -> None:
     target = (destination / member.name).resolve()
     if member.name.startswith("/") or not target.is_relative_to(destination):
-        raise RoleArchiveError(f"role archive member {member.name!r} is outside the role folder")
+        raise RoleArchiveError(
+            f"role archive member {member.name!r} is outside the role folder"
+        )
     if not (member.isfile() or member.isdir()):
         raise RoleArchiveError(
             f"role archive member {member.name!r} is a link or device; only files and folders are allowed"
@@ -91,7 +95,9 @@ def unpack_role(archive: bytes, role_dir: Path) -> None:
     else:
         staging.rename(role_dir)
     if not (role_dir / "tasks").is_dir():
-        raise RoleArchiveError(f"role archive has no tasks/ folder; found {sorted(p.name for p in role_dir.iterdir())}")
+        raise RoleArchiveError(
+            f"role archive has no tasks/ folder; found {sorted(p.name for p in role_dir.iterdir())}"
+        )
 
 
 def playbook_text(role_name: str) -> str:
@@ -110,10 +116,14 @@ def inventory_text() -> str:
     return f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n"
 
 
-def prepare_task_dir(task_dir: Path, role_name: str, role_archive: bytes, variables: dict[str, Any]) -> None:
+def prepare_task_dir(
+    task_dir: Path, role_name: str, role_archive: bytes, variables: dict[str, Any]
+) -> None:
     """Create the folder ansible-runner runs in, replacing what an earlier run of the task left."""
     if not ROLE_NAME_PATTERN.match(role_name):
-        raise RoleArchiveError(f"invalid role name {role_name!r}: expected letters, digits, '_', '.' or '-'")
+        raise RoleArchiveError(
+            f"invalid role name {role_name!r}: expected letters, digits, '_', '.' or '-'"
+        )
     if task_dir.exists():
         shutil.rmtree(task_dir)
     project = task_dir / "project"

@@ -15,22 +15,25 @@ import sys
 import tarfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
-import grpc  # noqa: E402
-import pytest  # noqa: E402
+import grpc
+import pytest
 
-from stackyard.v1 import agent_pb2, agent_pb2_grpc  # noqa: E402
+from stackyard.v1 import agent_pb2, agent_pb2_grpc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 30.0
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = WAIT_SECONDS, interval: float = 0.05) -> Any:
+def wait_until(
+    predicate: Callable[[], Any], timeout: float = WAIT_SECONDS, interval: float = 0.05
+) -> Any:
     """Return the first true value of ``predicate`` within ``timeout`` seconds, else fail the test."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -38,7 +41,9 @@ def wait_until(predicate: Callable[[], Any], timeout: float = WAIT_SECONDS, inte
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s: {predicate.__doc__ or predicate}")
+    raise AssertionError(
+        f"condition not met within {timeout} s: {predicate.__doc__ or predicate}"
+    )
 
 
 class FakeAgentService(agent_pb2_grpc.AgentServiceServicer):
@@ -52,12 +57,14 @@ class FakeAgentService(agent_pb2_grpc.AgentServiceServicer):
         self.streams: list[queue.Queue] = []
         self.enroll_requests: list[agent_pb2.EnrollRequest] = []
 
-    def Enroll(self, request, context):  # noqa: N802 - name fixed by the proto
+    def Enroll(self, request, context):
         with self.lock:
             self.enroll_requests.append(request)
-        return agent_pb2.EnrollResponse(host_credential=f"credential-of-{request.hostname}")
+        return agent_pb2.EnrollResponse(
+            host_credential=f"credential-of-{request.hostname}"
+        )
 
-    def Connect(self, request_iterator, context):  # noqa: N802 - name fixed by the proto
+    def Connect(self, request_iterator, context):
         outgoing: queue.Queue = queue.Queue()
         with self.lock:
             self.streams.append(outgoing)
@@ -84,10 +91,18 @@ class FakeAgentService(agent_pb2_grpc.AgentServiceServicer):
             self.messages.append(message)
         if message.HasField("register"):
             outgoing.put(
-                agent_pb2.ServerMessage(registered=agent_pb2.Registered(host_id="host-1", heartbeat_interval_seconds=0))
+                agent_pb2.ServerMessage(
+                    registered=agent_pb2.Registered(
+                        host_id="host-1", heartbeat_interval_seconds=0
+                    )
+                )
             )
         if message.HasField("task_result") and self.ack_results:
-            outgoing.put(agent_pb2.ServerMessage(result_ack=agent_pb2.ResultAck(task_id=message.task_result.task_id)))
+            outgoing.put(
+                agent_pb2.ServerMessage(
+                    result_ack=agent_pb2.ResultAck(task_id=message.task_result.task_id)
+                )
+            )
 
     def send(self, message: agent_pb2.ServerMessage) -> None:
         """Send ``message`` on the newest stream."""
@@ -97,15 +112,25 @@ class FakeAgentService(agent_pb2_grpc.AgentServiceServicer):
 
     def of_kind(self, kind: str) -> list[Any]:
         with self.lock:
-            return [getattr(m, kind) for m in self.messages if m.WhichOneof("body") == kind]
+            return [
+                getattr(m, kind) for m in self.messages if m.WhichOneof("body") == kind
+            ]
 
     def events(self, task_id: int) -> list[agent_pb2.TaskEvent]:
-        return [event for event in self.of_kind("task_event") if event.task_id == task_id]
+        return [
+            event for event in self.of_kind("task_event") if event.task_id == task_id
+        ]
 
     def results(self, task_id: int) -> list[agent_pb2.TaskResult]:
-        return [result for result in self.of_kind("task_result") if result.task_id == task_id]
+        return [
+            result
+            for result in self.of_kind("task_result")
+            if result.task_id == task_id
+        ]
 
-    def wait_result(self, task_id: int, timeout: float = WAIT_SECONDS) -> agent_pb2.TaskResult:
+    def wait_result(
+        self, task_id: int, timeout: float = WAIT_SECONDS
+    ) -> agent_pb2.TaskResult:
         return wait_until(lambda: (self.results(task_id) or [None])[0], timeout=timeout)
 
 
@@ -138,23 +163,38 @@ class AgentProcess:
     """The agent started with ``python -m agent.main``, as ``stackyard agent`` starts it."""
 
     def __init__(
-        self, server_address: str, home: Path, service_root: Path, log_path: Path, extra_args: list[str]
+        self,
+        server_address: str,
+        home: Path,
+        service_root: Path,
+        log_path: Path,
+        extra_args: list[str],
     ) -> None:
         self.home = home
         self.service_root = service_root
         self.log_path = log_path
-        self.log_file = open(log_path, "wb")
+        self.log_file = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         command = [
-            sys.executable, "-m", "agent.main",
-            "--server", server_address,
-            "--home", str(home),
-            "--hostname", "agent-test-host",
-            "--ip-address", "127.0.0.1",
-            "--service-root", str(service_root),
-            "--heartbeat-interval", "0.5",
+            sys.executable,
+            "-m",
+            "agent.main",
+            "--server",
+            server_address,
+            "--home",
+            str(home),
+            "--hostname",
+            "agent-test-host",
+            "--ip-address",
+            "127.0.0.1",
+            "--service-root",
+            str(service_root),
+            "--heartbeat-interval",
+            "0.5",
             *extra_args,
         ]
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -177,7 +217,11 @@ def start_agent(tmp_path):
 
     def start(server_address: str, extra_args: list[str] | None = None) -> AgentProcess:
         agent_process = AgentProcess(
-            server_address, tmp_path / "home", tmp_path / "root", tmp_path / f"agent-{len(agents)}.log", extra_args or []
+            server_address,
+            tmp_path / "home",
+            tmp_path / "root",
+            tmp_path / f"agent-{len(agents)}.log",
+            extra_args or [],
         )
         agents.append(agent_process)
         return agent_process
@@ -187,7 +231,9 @@ def start_agent(tmp_path):
         agent_process.stop()
 
 
-def make_role_archive(tasks_yaml: str, templates: dict[str, str] | None = None, top_folder: str = "") -> bytes:
+def make_role_archive(
+    tasks_yaml: str, templates: dict[str, str] | None = None, top_folder: str = ""
+) -> bytes:
     """Return a gzip-compressed tar archive of a role whose tasks/main.yml is ``tasks_yaml``."""
     files = {"tasks/main.yml": tasks_yaml}
     for name, text in (templates or {}).items():
@@ -204,7 +250,12 @@ def make_role_archive(tasks_yaml: str, templates: dict[str, str] | None = None, 
     return buffer.getvalue()
 
 
-def make_assignment(task_id: int, tasks_yaml: str, variables: dict[str, Any] | None = None, **fields: Any) -> agent_pb2.ServerMessage:
+def make_assignment(
+    task_id: int,
+    tasks_yaml: str,
+    variables: dict[str, Any] | None = None,
+    **fields: Any,
+) -> agent_pb2.ServerMessage:
     import json
 
     assignment = agent_pb2.TaskAssignment(
@@ -231,7 +282,12 @@ def find_processes(needle: str) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmdline = (
+                (entry / "cmdline")
+                .read_bytes()
+                .replace(b"\0", b" ")
+                .decode(errors="replace")
+            )
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue

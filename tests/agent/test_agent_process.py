@@ -55,8 +55,14 @@ def test_register_and_heartbeat(fake_server, start_agent):
 
 def test_successful_task_streams_lines(fake_server, start_agent, tmp_path):
     agent = start_agent(fake_server.address)
-    variables = {"greeting": "world s3cr3t-value", "stackyard_root_dir": "/must/be/replaced", "stackyard_component": "demo_server"}
-    fake_server.service.send(make_assignment(1, HELLO_ROLE, variables, secret_values=["s3cr3t-value"]))
+    variables = {
+        "greeting": "world s3cr3t-value",
+        "stackyard_root_dir": "/must/be/replaced",
+        "stackyard_component": "demo_server",
+    }
+    fake_server.service.send(
+        make_assignment(1, HELLO_ROLE, variables, secret_values=["s3cr3t-value"])
+    )
 
     result = fake_server.service.wait_result(1)
     events = fake_server.service.events(1)
@@ -67,7 +73,13 @@ def test_successful_task_streams_lines(fake_server, start_agent, tmp_path):
     try:
         assert result.state == "SUCCESSFUL", result.message
         assert result.return_code == 0
-        assert json.loads(result.summary_json) == {"ok": 3, "changed": 1, "failed": 0, "unreachable": 0, "skipped": 0}
+        assert json.loads(result.summary_json) == {
+            "ok": 3,
+            "changed": 1,
+            "failed": 0,
+            "unreachable": 0,
+            "skipped": 0,
+        }
         assert [event.seq for event in events] == list(range(1, len(events) + 1))
         assert result.line_count == len(events)
         assert any("hello world ******** on" in line for line in lines)
@@ -80,15 +92,28 @@ def test_successful_task_streams_lines(fake_server, start_agent, tmp_path):
         daemon_pid = int(pid_file.read_text())
         assert find_processes("sleep 121")
         statuses = wait_until(
-            lambda: [c for hb in fake_server.service.of_kind("heartbeat") for c in hb.components if c.state == "RUNNING"]
+            lambda: [
+                c
+                for hb in fake_server.service.of_kind("heartbeat")
+                for c in hb.components
+                if c.state == "RUNNING"
+            ]
         )
         assert (statuses[0].service, statuses[0].component) == ("demo", "demo_server")
-        assert json.loads((agent.home / "state.json").read_text())["root_dirs"] == [str(agent.service_root)]
+        assert json.loads((agent.home / "state.json").read_text())["root_dirs"] == [
+            str(agent.service_root)
+        ]
     finally:
         for pid in find_processes("sleep 121"):
             os.kill(pid, signal.SIGKILL)
 
-    wait_until(lambda: [c for c in fake_server.service.of_kind("heartbeat")[-1].components if c.state == "STOPPED"])
+    wait_until(
+        lambda: [
+            c
+            for c in fake_server.service.of_kind("heartbeat")[-1].components
+            if c.state == "STOPPED"
+        ]
+    )
     assert daemon_pid > 0
 
 
@@ -116,7 +141,10 @@ def test_unsafe_variable_written_verbatim(fake_server, start_agent, tmp_path):
 """
     value = "{{ lookup('pipe','id') }}"
     assignment = make_assignment(
-        3, role, {"app_value": value, "target_file": str(target)}, templates={"app.conf.j2": "value={{ app_value }}\n"}
+        3,
+        role,
+        {"app_value": value, "target_file": str(target)},
+        templates={"app.conf.j2": "value={{ app_value }}\n"},
     )
     fake_server.service.send(assignment)
 
@@ -130,7 +158,11 @@ def test_unsafe_variable_written_verbatim(fake_server, start_agent, tmp_path):
 def test_cancel_kills_process_tree(fake_server, start_agent):
     start_agent(fake_server.address)
     fake_server.service.send(make_assignment(4, SLEEP_ROLE))
-    fake_server.service.send(make_assignment(5, HELLO_ROLE.split("- name: Start")[0], {"greeting": "parallel"}))
+    fake_server.service.send(
+        make_assignment(
+            5, HELLO_ROLE.split("- name: Start")[0], {"greeting": "parallel"}
+        )
+    )
     wait_until(lambda: find_processes("sleep 600"))
 
     started = time.monotonic()
@@ -149,7 +181,9 @@ def test_cancel_kills_process_tree(fake_server, start_agent):
 def make_assignment_cancel(task_id: int):
     from stackyard.v1 import agent_pb2
 
-    return agent_pb2.ServerMessage(cancel=agent_pb2.TaskCancel(task_id=task_id, reason="operator request"))
+    return agent_pb2.ServerMessage(
+        cancel=agent_pb2.TaskCancel(task_id=task_id, reason="operator request")
+    )
 
 
 def test_timeout_kills_process_tree(fake_server, start_agent):
@@ -166,7 +200,9 @@ def test_timeout_kills_process_tree(fake_server, start_agent):
 def test_outbox_resent_after_server_restart(start_agent):
     server = FakeServer(ack_results=False)
     agent = start_agent(server.address)
-    server.service.send(make_assignment(7, HELLO_ROLE.split("- name: Start")[0], {"greeting": "outbox"}))
+    server.service.send(
+        make_assignment(7, HELLO_ROLE.split("- name: Start")[0], {"greeting": "outbox"})
+    )
     first = server.service.wait_result(7)
     outbox_file = agent.home / "outbox" / "7.json"
 

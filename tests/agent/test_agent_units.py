@@ -7,13 +7,13 @@ import os
 import tarfile
 
 import pytest
+from conftest import make_role_archive
 
 from agent.errors import RoleArchiveError
 from agent.outbox import Outbox
 from agent.probes import ComponentProbe
 from agent.runner import SecretMasker, to_valid_utf8
 from agent.workspace import parse_variables, unpack_role
-from conftest import make_role_archive
 from stackyard.v1 import agent_pb2
 
 
@@ -48,11 +48,15 @@ def test_unpack_role_strips_top_folder(tmp_path):
 
     unpack_role(archive, tmp_path / "roles" / "demo")
 
-    assert (tmp_path / "roles" / "demo" / "tasks" / "main.yml").read_text() == "- debug: msg=hi\n"
+    assert (
+        tmp_path / "roles" / "demo" / "tasks" / "main.yml"
+    ).read_text() == "- debug: msg=hi\n"
 
 
 def test_parse_variables_overrides_root(tmp_path):
-    variables = parse_variables('{"stackyard_root_dir": "/var/lib/stackyard", "a": 1}', tmp_path)
+    variables = parse_variables(
+        '{"stackyard_root_dir": "/var/lib/stackyard", "a": 1}', tmp_path
+    )
 
     assert variables == {"stackyard_root_dir": str(tmp_path), "a": 1}
 
@@ -73,7 +77,14 @@ def test_secret_masker_masks_longest_first():
 
 def test_outbox_roundtrip(tmp_path):
     outbox = Outbox(tmp_path / "outbox")
-    result = agent_pb2.TaskResult(task_id=12, state="FAILED", return_code=2, message="m", summary_json="{}", line_count=3)
+    result = agent_pb2.TaskResult(
+        task_id=12,
+        state="FAILED",
+        return_code=2,
+        message="m",
+        summary_json="{}",
+        line_count=3,
+    )
 
     outbox.put(result)
 
@@ -93,6 +104,13 @@ def test_probe_reports_pid_states(tmp_path):
     probe = ComponentProbe(tmp_path / "state.json")
     probe.remember(root, "demo", "alive")
 
-    statuses = {status.component: (status.service, status.state) for status in ComponentProbe(tmp_path / "state.json").statuses()}
+    statuses = {
+        status.component: (status.service, status.state)
+        for status in ComponentProbe(tmp_path / "state.json").statuses()
+    }
 
-    assert statuses == {"alive": ("demo", "RUNNING"), "dead": ("", "STOPPED"), "garbage": ("", "UNKNOWN")}
+    assert statuses == {
+        "alive": ("demo", "RUNNING"),
+        "dead": ("", "STOPPED"),
+        "garbage": ("", "UNKNOWN"),
+    }
