@@ -164,6 +164,7 @@ class TaskRun:
         self._stop_lock = threading.Lock()
         self._stop_state: str | None = None
         self._stop_message = ""
+        self._playbook_ended = False
         self._log_file: Any = None
         self._thread = threading.Thread(
             target=self._run, name=f"task-{self.task_id}", daemon=True
@@ -192,7 +193,9 @@ class TaskRun:
 
     def _stop(self, state: str, message: str) -> None:
         with self._stop_lock:
-            if self._stop_state is not None or self.finished.is_set():
+            # Once ansible-playbook has ended, the processes left are daemons a role started on
+            # purpose, so a late cancel or timeout must not kill them.
+            if self._stop_state is not None or self._playbook_ended:
                 return
             self._stop_state = state
             self._stop_message = message
@@ -218,7 +221,8 @@ class TaskRun:
                 self._log_file.close()
 
         with self._stop_lock:
-            self.finished.set()
+            self._playbook_ended = True
+        self.finished.set()
         self.outbox.put(result)
         self.log.info(
             "task ended %s, return code %d, %d lines",
@@ -268,6 +272,8 @@ class TaskRun:
             event_handler=self._handle_event,
             cancel_callback=lambda: self.stop_requested,
         )
+        with self._stop_lock:
+            self._playbook_ended = True
         return_code = runner.rc if isinstance(runner.rc, int) else -1
 
         if self.stop_requested:
