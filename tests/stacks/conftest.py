@@ -92,7 +92,7 @@ class RoleRunner:
                 }
             )
         )
-        self.playbook = tmp_path / "playbook.yml"
+        self.playbook = tmp_path / f"playbook-{role_dir.name}.yml"
         self.playbook.write_text(
             yaml.safe_dump([{"name": "Run one command", "hosts": "localhost", "gather_facts": False,
                              "roles": [{"role": str(role_dir)}]}])
@@ -100,7 +100,7 @@ class RoleRunner:
 
     def run(self, command: str, component: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         variables = {**self.variables, "stackyard_command": command, "stackyard_component": component}
-        vars_file = self.tmp_path / f"vars-{component}-{command}.yml"
+        vars_file = self.tmp_path / f"vars-{self.role_dir.name}-{component}-{command}.yml"
         vars_file.write_text(dump_unsafe_yaml(variables))
         result = subprocess.run(
             [str(VENV_BIN / "ansible-playbook"), "-i", str(self.inventory), "-e", f"@{vars_file}", str(self.playbook)],
