@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import hashlib
 import io
 import shutil
@@ -143,8 +144,15 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents list items under their key, as yamllint and ansible-lint expect."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
 def _yaml(data: Any) -> str:
-    return "---\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=120)
+    return "---\n" + yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, width=120)
 
 
 def _component_commands(service: ServiceDef) -> dict[str, list[str]]:
@@ -195,7 +203,7 @@ def _defaults(service: ServiceDef) -> str:
     if properties:
         text += dump_unsafe_yaml(properties)
     text += "\n# Service metadata and defaults of the stackyard_* variables.\n"
-    text += yaml.safe_dump(metadata, sort_keys=False, default_flow_style=False, width=120)
+    text += yaml.dump(metadata, Dumper=_IndentedDumper, sort_keys=False, default_flow_style=False, width=120)
     return text
 
 
@@ -209,7 +217,7 @@ def _meta(stack: Stack, service: ServiceDef) -> dict[str, Any]:
             "license": service.license or "Apache-2.0",
             "min_ansible_version": "2.15",
             "platforms": [{"name": "Debian", "versions": ["bookworm"]}, {"name": "EL", "versions": ["9"]}],
-            "galaxy_tags": ["stackyard", stack.name, service.name],
+            "galaxy_tags": ["stackyard", *(re.sub(r"[^a-z0-9]", "", tag) for tag in (stack.name, service.name))],
         },
         "dependencies": [],
     }
