@@ -1,0 +1,249 @@
+"""The gRPC side of the server: agent streams, registration, heartbeats and task results."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import grpc
+
+from controlplane.agents import enrollment
+from controlplane.db import database
+from controlplane.jobs.logs import TaskLogStore, truncate_text
+from controlplane.models import FINISHED_STATES, Host, HostComponent, Service, Task, utcnow
+from stackyard.v1 import agent_pb2, agent_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_RESULT_MESSAGE = 64 * 1024
+
+
+@dataclass
+class AgentConnection:
+    hostname: str
+    boot_id: str
+    outgoing: "queue.Queue[agent_pb2.ServerMessage | None]" = field(default_factory=queue.Queue)
+    closed: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, message: agent_pb2.ServerMessage) -> bool:
+        if self.closed.is_set():
+            return False
+        self.outgoing.put(message)
+        return True
+
+    def close(self) -> None:
+        self.closed.set()
+        self.outgoing.put(None)
+
+
+class AgentRegistry:
+    """The agents connected to this server process, by hostname."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: dict[str, AgentConnection] = {}
+
+    def add(self, connection: AgentConnection) -> None:
+        with self._lock:
+            previous = self._connections.get(connection.hostname)
+            self._connections[connection.hostname] = connection
+        if previous is not None:
+            logger.info("host %s connected again; closing its previous stream", connection.hostname)
+            previous.close()
+
+    def remove(self, connection: AgentConnection) -> None:
+        with self._lock:
+            if self._connections.get(connection.hostname) is connection:
+                del self._connections[connection.hostname]
+        connection.close()
+
+    def get(self, hostname: str) -> AgentConnection | None:
+        with self._lock:
+            return self._connections.get(hostname)
+
+    def hostnames(self) -> list[str]:
+        with self._lock:
+            return list(self._connections)
+
+    def close_all(self) -> None:
+        with self._lock:
+            connections = list(self._connections.values())
+            self._connections.clear()
+        for connection in connections:
+            connection.close()
+
+
+class AgentService(agent_pb2_grpc.AgentServiceServicer):
+    def __init__(self, context, logs: TaskLogStore, on_change: Callable[[], None]) -> None:
+        self.context = context
+        self.registry: AgentRegistry = context.agents
+        self.logs = logs
+        self.on_change = on_change
+
+    # Enrolment
+
+    def Enroll(self, request, grpc_context):
+        try:
+            return enrollment.enroll(self.context, request)
+        except enrollment.EnrollmentError as error:
+            logger.warning("enrolment of host %r rejected: %s", request.hostname, error)
+            grpc_context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
+
+    # The stream
+
+    def Connect(self, request_iterator: Iterator[agent_pb2.AgentMessage], grpc_context) -> Iterator[agent_pb2.ServerMessage]:
+        metadata = dict(grpc_context.invocation_metadata())
+        first = next(request_iterator, None)
+        if first is None or not first.HasField("register"):
+            grpc_context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message on the stream must be Register")
+        register = first.register
+        problem = enrollment.check_credential(self.context, register.hostname, metadata)
+        if problem:
+            logger.warning("stream from host %r rejected: %s", register.hostname, problem)
+            grpc_context.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
+
+        host = self._register(register, grpc_context.peer())
+        connection = AgentConnection(hostname=host.hostname, boot_id=register.boot_id)
+        self.registry.add(connection)
+        reader = threading.Thread(target=self._read, args=(request_iterator, connection), name=f"agent-{host.hostname}", daemon=True)
+        reader.start()
+        grpc_context.add_callback(connection.close)
+        self.on_change()
+
+        yield agent_pb2.ServerMessage(registered=agent_pb2.Registered(host_id=str(host.id), heartbeat_interval_seconds=self.context.config.heartbeat_interval))
+        try:
+            while grpc_context.is_active():
+                try:
+                    message = connection.outgoing.get(timeout=1.0)
+                except queue.Empty:
+                    continue
+                if message is None:
+                    break
+                yield message
+        finally:
+            self.registry.remove(connection)
+            self._mark_disconnected(connection)
+            logger.info("stream of host %s closed", connection.hostname)
+
+    def _register(self, register: agent_pb2.Register, peer: str) -> Host:
+        ip_address = register.ip_address or _peer_address(peer)
+        with database.connection_context():
+            with database.atomic():
+                host = Host.get_or_none(Host.hostname == register.hostname)
+                restarted = host is not None and host.boot_id and host.boot_id != register.boot_id
+                fields = dict(
+                    ip_address=ip_address,
+                    os_family=register.os_family,
+                    os_release=register.os_release,
+                    agent_version=register.agent_version,
+                    cpu_count=register.cpu_count,
+                    memory_bytes=register.memory_bytes,
+                    boot_id=register.boot_id,
+                    agent_state="CONNECTED",
+                    last_heartbeat_at=utcnow(),
+                )
+                if host is None:
+                    host = Host.create(hostname=register.hostname, **fields)
+                    logger.info("host %s registered from %s", host.hostname, ip_address)
+                else:
+                    Host.update(**fields).where(Host.id == host.id).execute()
+                    logger.info("host %s connected again (agent restarted: %s)", host.hostname, bool(restarted))
+                if restarted:
+                    self._fail_lost_tasks(host, set(register.running_task_ids))
+            return Host.get_by_id(host.id)
+
+    def _fail_lost_tasks(self, host: Host, still_running: set[int]) -> None:
+        """Fail tasks the previous agent process on ``host`` was running and the new one does not have."""
+        lost = Task.select().where((Task.host == host) & (Task.state == "RUNNING"))
+        for task in lost:
+            if task.id in still_running:
+                continue
+            logger.warning("job %d task %d on host %s failed: the agent restarted while it ran", task.job_id, task.id, host.hostname)
+            Task.update(state="FAILED", message=f"the agent on host {host.hostname} restarted while the task ran", ended_at=utcnow()).where(Task.id == task.id).execute()
+
+    def _mark_disconnected(self, connection: AgentConnection) -> None:
+        if self.registry.get(connection.hostname) is not None:
+            return
+        with database.connection_context():
+            Host.update(agent_state="DISCONNECTED").where(Host.hostname == connection.hostname).execute()
+
+    def _read(self, request_iterator, connection: AgentConnection) -> None:
+        try:
+            with database.connection_context():
+                for message in request_iterator:
+                    kind = message.WhichOneof("body")
+                    if kind == "heartbeat":
+                        self._heartbeat(connection, message.heartbeat)
+                    elif kind == "task_event":
+                        self._task_event(message.task_event)
+                    elif kind == "task_result":
+                        self._task_result(connection, message.task_result)
+        except grpc.RpcError:
+            logger.info("stream of host %s broken", connection.hostname)
+        except Exception:  # noqa: BLE001 - a bad message must not kill the server thread silently
+            logger.exception("failed to handle a message from host %s", connection.hostname)
+        finally:
+            connection.close()
+
+    def _heartbeat(self, connection: AgentConnection, heartbeat: agent_pb2.Heartbeat) -> None:
+        metrics = {
+            "load_1m": heartbeat.load_1m,
+            "cpu_percent": heartbeat.cpu_percent,
+            "memory_used_bytes": heartbeat.memory_used_bytes,
+            "memory_total_bytes": heartbeat.memory_total_bytes,
+            "disk_used_bytes": heartbeat.disk_used_bytes,
+            "disk_total_bytes": heartbeat.disk_total_bytes,
+        }
+        host = Host.get_or_none(Host.hostname == connection.hostname)
+        if host is None:
+            return
+        Host.update(metrics=metrics, last_heartbeat_at=utcnow(), agent_state="CONNECTED").where(Host.id == host.id).execute()
+        for status in heartbeat.components:
+            (
+                HostComponent.update(live_status=status.state)
+                .where(
+                    (HostComponent.host == host)
+                    & (HostComponent.component == status.component)
+                    & (HostComponent.service.in_(Service.select(Service.id).where(Service.name == status.service)))
+                )
+                .execute()
+            )
+
+    def _task_event(self, event: agent_pb2.TaskEvent) -> None:
+        task = Task.get_or_none(Task.id == event.task_id)
+        if task is None:
+            return
+        if self.logs.append(task.job_id, task.id, event.seq, event.line):
+            Task.update(log_lines=event.seq).where((Task.id == task.id) & (Task.log_lines < event.seq)).execute()
+
+    def _task_result(self, connection: AgentConnection, result: agent_pb2.TaskResult) -> None:
+        from controlplane.jobs.scheduler import record_task_result
+
+        task = Task.get_or_none(Task.id == result.task_id)
+        if task is not None and task.state not in FINISHED_STATES:
+            summary = json.loads(result.summary_json) if result.summary_json else {}
+            record_task_result(
+                task,
+                state=result.state,
+                return_code=result.return_code,
+                message=truncate_text(result.message, MAX_RESULT_MESSAGE),
+                summary=summary,
+            )
+            logger.info("job %d task %d on host %s ended %s", task.job_id, task.id, connection.hostname, result.state)
+        self.logs.forget(result.task_id)
+        connection.send(agent_pb2.ServerMessage(result_ack=agent_pb2.ResultAck(task_id=result.task_id)))
+        self.on_change()
+
+
+def _peer_address(peer: str) -> str:
+    # gRPC peers look like "ipv4:127.0.0.1:51234" or "ipv6:[::1]:51234".
+    if peer.startswith("ipv4:"):
+        return peer[5:].rsplit(":", 1)[0]
+    if peer.startswith("ipv6:"):
+        return peer[5:].rsplit(":", 1)[0].strip("[]")
+    return ""

@@ -1,0 +1,72 @@
+"""What a finished task or job changes in the cluster's records."""
+
+from __future__ import annotations
+
+import logging
+
+from controlplane.models import SUCCESSFUL, HostComponent, Job, Service, Task
+
+logger = logging.getLogger(__name__)
+
+# The component state a successful command leaves behind.
+STATE_AFTER_COMMAND = {
+    "install": "INSTALLED",
+    "start": "STARTED",
+    "restart": "STARTED",
+    "stop": "STOPPED",
+    "uninstall": "UNINSTALLED",
+}
+
+
+def _host_component(task: Task) -> HostComponent | None:
+    stage = task.stage
+    return (
+        HostComponent.select()
+        .join(Service)
+        .where(
+            (Service.cluster == task.job.cluster)
+            & (Service.name == stage.service)
+            & (HostComponent.component == stage.component)
+            & (HostComponent.host == task.host)
+        )
+        .first()
+    )
+
+
+def task_succeeded(task: Task) -> None:
+    item = _host_component(task)
+    if item is None:
+        return
+    command = task.stage.command
+    if command in STATE_AFTER_COMMAND:
+        item.state = STATE_AFTER_COMMAND[command]
+        if command == "stop":
+            item.live_status = "STOPPED"
+    if command == "configure":
+        version = task.job.params.get("config_versions", {}).get(task.stage.service)
+        if version:
+            item.config_version = version
+    item.save()
+
+
+def job_finished(job: Job) -> None:
+    kind = job.kind
+    params = job.params
+    if kind == "add_service":
+        service = Service.get_or_none((Service.cluster == job.cluster) & (Service.name == params["service"]))
+        if service is not None:
+            service.state = "INSTALLED" if job.state == SUCCESSFUL else "INSTALL_FAILED"
+            service.save()
+    elif kind == "add_components" and job.state != SUCCESSFUL:
+        logger.info("job %d: added components stay recorded as INSTALL_FAILED until removed or retried", job.id)
+    elif kind == "remove_service" and job.state == SUCCESSFUL:
+        service = Service.get_or_none((Service.cluster == job.cluster) & (Service.name == params["service"]))
+        if service is not None:
+            service.delete_instance(recursive=True)
+            logger.info("job %d removed service %s from cluster %s", job.id, params["service"], job.cluster.name)
+    elif kind == "remove_service":
+        Service.update(state="INSTALLED").where((Service.cluster == job.cluster) & (Service.name == params["service"])).execute()
+    elif kind == "remove_components" and job.state == SUCCESSFUL:
+        for entry in params.get("removed", []):
+            HostComponent.delete().where(HostComponent.id == entry).execute()
+        logger.info("job %d removed %d host components", job.id, len(params.get("removed", [])))
