@@ -1,0 +1,135 @@
+"""Topology rules: clusters, hosts, placement cardinality and required services."""
+
+from __future__ import annotations
+
+from controlplane.models import Job, Service
+
+
+def test_cluster_create_expands_host_patterns(api, hosts):
+    response = api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-0[1-3]"]})
+    assert response.status_code == 201, response.json
+    assert response.json["hosts"] == ["node-01", "node-02", "node-03"]
+
+
+def test_cluster_name_taken_conflicts(api, hosts):
+    assert api.call("POST", "/clusters", {"name": "prod"}).status_code == 201
+    response = api.call("POST", "/clusters", {"name": "prod"})
+    assert response.status_code == 409
+    assert response.json["field"] == "name"
+
+
+def test_host_in_two_clusters_conflicts(api, hosts):
+    assert api.call("POST", "/clusters", {"name": "one", "hosts": ["node-01"]}).status_code == 201
+    response = api.call("POST", "/clusters", {"name": "two", "hosts": ["node-01"]})
+    assert response.status_code == 409
+    assert "already belongs to cluster 'one'" in response.json["message"]
+    assert api.call("GET", "/clusters/two").status_code == 404, "a rejected create must leave no cluster behind"
+
+
+def test_unknown_host_is_not_found(api, hosts):
+    response = api.call("POST", "/clusters", {"name": "prod", "hosts": ["ghost-01"]})
+    assert response.status_code == 404
+    assert "ghost-01" in response.json["message"]
+
+
+def test_duplicate_hosts_rejected_case_insensitively(api, hosts):
+    response = api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01", "NODE-01"]})
+    assert response.status_code == 400
+    assert "listed twice" in response.json["message"]
+
+
+def test_invalid_cluster_name_names_field(api):
+    response = api.call("POST", "/clusters", {"name": "Bad Name!"})
+    assert response.status_code == 400
+    assert "name" in response.json["errors"]["json"]
+
+
+def test_cardinality_violation_names_component(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": hosts[:3]})
+    response = api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_client": ["node-01"]}})
+    assert response.status_code == 400
+    assert "zookeeper_server" in response.json["message"]
+    assert Service.select().count() == 0
+    assert Job.select().count() == 0
+
+
+def test_placement_on_host_outside_cluster_conflicts(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    response = api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_server": ["node-02"], "zookeeper_client": ["node-01"]}})
+    assert response.status_code == 409
+    assert "not in cluster 'prod'" in response.json["message"]
+
+
+def test_missing_required_service_conflicts(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    response = api.call("POST", "/clusters/prod/services", {"name": "kafka", "components": {"kafka_broker": ["node-01"]}})
+    assert response.status_code == 409
+    assert "requires ['zookeeper']" in response.json["message"]
+
+
+def test_bad_config_value_names_property(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    body = {
+        "name": "zookeeper",
+        "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]},
+        "configs": {"zoo.cfg": {"tickTime": "fast"}},
+    }
+    response = api.call("POST", "/clusters/prod/services", body)
+    assert response.status_code == 400
+    assert "tickTime" in response.json["message"]
+    assert "fast" in response.json["message"]
+    assert Service.select().count() == 0
+
+
+def test_add_service_creates_staged_job(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": hosts[:3]})
+    body = {"name": "zookeeper", "components": {"zookeeper_server": hosts[:3], "zookeeper_client": hosts[:1]}}
+    response = api.call("POST", "/clusters/prod/services", body)
+    assert response.status_code == 202, response.json
+    job = response.json
+    assert job["state"] == "PENDING"
+    assert [stage["name"] for stage in job["stages"]] == [
+        "install zookeeper_server",
+        "install zookeeper_client",
+        "configure zookeeper_server",
+        "configure zookeeper_client",
+        "start zookeeper_server",
+        "check zookeeper_server",
+    ]
+    assert [len(stage["tasks"]) for stage in job["stages"]] == [3, 1, 3, 1, 3, 3]
+    assert job["stages"][2]["depends_on"] == [0, 1]
+    assert job["stages"][4]["depends_on"] == [2, 3]
+
+
+def test_service_added_twice_conflicts(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    body = {"name": "zookeeper", "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]}}
+    assert api.call("POST", "/clusters/prod/services", body).status_code == 202
+    response = api.call("POST", "/clusters/prod/services", body)
+    assert response.status_code == 409
+
+
+def test_cluster_delete_only_when_empty(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    response = api.call("DELETE", "/clusters/prod")
+    assert response.status_code == 409
+    assert "detach them first" in response.json["message"]
+    assert api.call("DELETE", "/clusters/prod/hosts/node-01").status_code == 204
+    assert api.call("DELETE", "/clusters/prod").status_code == 204
+    assert api.call("GET", "/clusters/prod").status_code == 404
+
+
+def test_host_with_components_cannot_detach(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]}})
+    response = api.call("DELETE", "/clusters/prod/hosts/node-01")
+    assert response.status_code == 409
+    assert "zookeeper/zookeeper_server" in response.json["message"]
+
+
+def test_unknown_action_lists_choices(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]}})
+    response = api.call("POST", "/clusters/prod/services/zookeeper/actions", {"action": "explode"})
+    assert response.status_code == 400
+    assert "restart" in response.json["message"]
