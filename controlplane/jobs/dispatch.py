@@ -107,6 +107,11 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
             logger.warning("stream from host %r rejected: %s", register.hostname, problem)
             grpc_context.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
 
+        existing = self.registry.get(register.hostname)
+        if existing is not None and existing.boot_id != register.boot_id and not existing.closed.is_set():
+            logger.warning("second agent for host %r rejected: another agent process is connected", register.hostname)
+            grpc_context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another agent is connected for host {register.hostname}; a host runs one agent")
+
         host = self._register(register, grpc_context.peer())
         connection = AgentConnection(hostname=host.hostname, boot_id=register.boot_id)
         self.registry.add(connection)
