@@ -67,7 +67,7 @@ class StackyardClient:
         last_signature = None
         while True:
             job = self.get(f"/jobs/{job_id}")
-            signature = [(stage["name"], stage["state"]) for stage in job["stages"]]
+            signature = [(stage["id"], stage["state"]) for stage in job["stages"]]
             if on_progress is not None and signature != last_signature:
                 on_progress(job)
                 last_signature = signature

@@ -75,11 +75,20 @@ def _wait_for_host(client: StackyardClient, hostname: str, log_path: Path, timeo
     raise SystemExit(f"the agent on {hostname} did not connect within {timeout:.0f} s; see {log_path}")
 
 
-def _print_job_progress(job: dict) -> None:
-    done = [stage for stage in job["stages"] if stage["state"] not in ("PENDING",)]
-    if done:
-        stage = done[-1]
-        _print(f"  job {job['id']}: {stage['name']} {stage['state']}")
+class _StageProgress:
+    """Print each stage of a job once when it starts and once when it ends."""
+
+    def __init__(self) -> None:
+        self.printed: dict[int, str] = {}
+
+    def __call__(self, job: dict) -> None:
+        for stage in job["stages"]:
+            state = stage["state"]
+            if state == "PENDING" or self.printed.get(stage["id"]) == state:
+                continue
+            self.printed[stage["id"]] = state
+            hosts = ", ".join(task["host"] for task in stage["tasks"])
+            _print(f"  job {job['id']}: {stage['name']} on {hosts}: {state}")
 
 
 def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
@@ -131,7 +140,7 @@ def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
     else:
         job = client.post("/clusters/demo/services/zookeeper/actions", {"action": "start"})
     _print(f"job {job['id']}: {job['name']}")
-    job = client.wait_for_job(job["id"], on_progress=_print_job_progress)
+    job = client.wait_for_job(job["id"], on_progress=_StageProgress())
     if job["state"] != "SUCCESSFUL":
         _print(f"job {job['id']} ended {job['state']}: {job['message']}")
         _print(f"task logs: GET {base_url}/api/v1/jobs/{job['id']}")
