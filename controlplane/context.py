@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 class ServerContext:
     config: ServerConfig
     keys: KeyStore
-    catalogue: "Catalogue"
-    agents: "AgentRegistry"
+    catalogue: Catalogue
+    agents: AgentRegistry
     extras: dict = field(default_factory=dict)
 
 

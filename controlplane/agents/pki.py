@@ -33,7 +33,7 @@ def _key_pem(key) -> bytes:
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _subject_names(names: list[str]) -> list[x509.GeneralName]:

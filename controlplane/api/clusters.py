@@ -15,8 +15,8 @@ from controlplane.context import server_context
 from controlplane.db import database
 from controlplane.errors import BadRequestError, ConflictError, NotFoundError
 from controlplane.hostnames import expand_hosts
-from controlplane.models import Cluster, Host, HostComponent, Job, Repository, Service
 from controlplane.inventory import build_inventory
+from controlplane.models import Cluster, Host, HostComponent, Job, Repository, Service
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ be added without deciding who may call it.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 ROLES = ("viewer", "operator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}

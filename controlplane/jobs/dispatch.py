@@ -6,8 +6,8 @@ import json
 import logging
 import queue
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import grpc
 
@@ -27,7 +27,7 @@ MAX_RESULT_MESSAGE = 64 * 1024
 class AgentConnection:
     hostname: str
     boot_id: str
-    outgoing: "queue.Queue[agent_pb2.ServerMessage | None]" = field(default_factory=queue.Queue)
+    outgoing: queue.Queue[agent_pb2.ServerMessage | None] = field(default_factory=queue.Queue)
     closed: threading.Event = field(default_factory=threading.Event)
 
     def send(self, message: agent_pb2.ServerMessage) -> bool:

@@ -62,11 +62,11 @@ def action_stages(stack, definition, hosts: dict[str, list[Host]], action: str, 
 
 
 def custom_commands(definition, component_name: str) -> dict:
+    """Return the custom commands that ``component_name`` runs; the loader gives each one owner."""
     component = definition.components[component_name]
     commands = {name: command for name, command in component.commands.items() if getattr(command, "custom", False)}
     for name, command in (getattr(definition, "custom_commands", {}) or {}).items():
-        owner = getattr(command, "component", None)
-        if owner in (None, component_name):
+        if getattr(command, "component", None) == component_name:
             commands.setdefault(name, command)
     return commands
 

@@ -51,7 +51,7 @@ class ServerProcess:
     def log_path(self) -> Path:
         return self.home / "server.log"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "stackyard.cli", "server", "--home", str(self.home), "--http-port", str(self.http_port), "--grpc-port", str(self.grpc_port), "--heartbeat-interval", "2", *self.extra_args]
         if self.database_url:
@@ -105,7 +105,7 @@ class AgentProcess:
     def log_path(self) -> Path:
         return self.home.parent / f"{self.home.name}.log"
 
-    def start(self, registration_token: str | None = None, wait: bool = True) -> "AgentProcess":
+    def start(self, registration_token: str | None = None, wait: bool = True) -> AgentProcess:
         self.home.mkdir(parents=True, exist_ok=True)
         if registration_token is None and not (self.home / "host_credential").exists():
             registration_token = self.server.client().post("/hosts/registration-tokens")["token"]
