@@ -73,10 +73,10 @@ def build_stack(stack: Stack, out_dir: Path) -> list[Path]:
 
 
 def build_catalogue(catalogue: Catalogue, out_dir: Path) -> list[Path]:
-    """Build every stack of ``catalogue`` into ``out_dir``; return the playbook paths.
+    """Build every stack of ``catalogue`` into ``out_dir`` and return the playbook paths.
 
-    Role names start with the stack name, so two versions of one stack would overwrite
-    each other's roles; only the newest version of each stack is built.
+    Role names contain the stack name but not its version, so two versions of one stack
+    would overwrite each other's roles. Only the newest version of each stack is built.
     """
     newest: dict[str, Stack] = {}
     for (name, version), stack in sorted(catalogue.stacks.items(), key=lambda item: _version_key(item[0][1])):
@@ -90,7 +90,7 @@ def build_catalogue(catalogue: Catalogue, out_dir: Path) -> list[Path]:
 def role_archive(stack: Stack, service: ServiceDef) -> bytes:
     """Return the built role of ``service`` as a gzip tar archive.
 
-    The archive holds ``<role_name>/...`` with fixed owner, mode and mtime, so equal
+    The archive contains ``<role_name>/...`` with fixed owner, mode and mtime, so equal
     sources give equal bytes. Archives are cached by the digest of the source files.
     """
     key = (stack.name, stack.version, service.name, _source_digest(service))

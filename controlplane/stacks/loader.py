@@ -135,6 +135,7 @@ def _load_service(stack_folder: Path, stack_name: str, service_file: Path) -> Se
 
     custom_commands = _load_custom_commands(service_file, data.get("custom_commands") or {})
     components = _load_components(service_file, data.get("components"), custom_commands)
+    _assign_custom_command_owners(service_file, custom_commands, components)
     configs = _load_configs(folder, name)
     _check_task_files(folder, service_file, components)
 
@@ -195,8 +196,30 @@ def _load_custom_commands(path: Path, data: Any) -> dict[str, CommandDef]:
     for name, settings in data.items():
         if not _NAME.match(str(name)) or name in STANDARD_COMMANDS:
             raise StackError(path, f"invalid custom command name {name!r}")
-        commands[name] = _command_def(path, name, settings, custom=True)
+        command = _command_def(path, name, settings, custom=True)
+        owner = (settings or {}).get("component")
+        if owner is not None and not (isinstance(owner, str) and _NAME.match(owner)):
+            raise StackError(path, f"custom command {name}: component must be a component name, got {owner!r}")
+        command.component = owner
+        commands[name] = command
     return commands
+
+
+def _assign_custom_command_owners(path: Path, custom_commands: dict[str, CommandDef], components: dict[str, ComponentDef]) -> None:
+    """Give each custom command the one component that runs it: the ``component`` key of
+    the command, or the component that lists it under its own ``custom_commands``."""
+    for name, command in custom_commands.items():
+        listing = [component.name for component in components.values() if name in component.commands]
+        if command.component is not None:
+            if command.component not in components:
+                raise StackError(path, f"custom command {name}: component {command.component!r} is not a component of this service; it has {', '.join(components)}")
+            if any(owner != command.component for owner in listing):
+                raise StackError(path, f"custom command {name}: component {command.component} runs it, but {', '.join(listing)} also lists it; keep one owner")
+            components[command.component].commands[name] = command
+            continue
+        if len(listing) != 1:
+            raise StackError(path, f"custom command {name}: set its component key, or list it under the custom_commands of exactly one component (listed by {listing or 'none'})")
+        command.component = listing[0]
 
 
 def _load_components(path: Path, data: Any, custom_commands: dict[str, CommandDef]) -> dict[str, ComponentDef]:

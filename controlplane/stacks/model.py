@@ -14,7 +14,7 @@ STANDARD_COMMANDS = ("install", "configure", "start", "stop", "status", "check",
 DEFAULT_TIMEOUT_SECONDS = 1800
 CHECK_TIMEOUT_SECONDS = 300
 
-# "3", "1+", "0-1"
+# Cardinality: exactly N ("3"), at least N ("1+") or from N to M ("0-1").
 _CARDINALITY = re.compile(r"^(\d+)(\+|-(\d+))?$")
 
 
@@ -44,6 +44,8 @@ class CommandDef:
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     retryable: bool = False
     custom: bool = False
+    # Component that runs a custom command; None for standard commands.
+    component: str | None = None
 
 
 @dataclass
