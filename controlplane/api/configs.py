@@ -143,6 +143,6 @@ class ConfigApply(MethodView):
             "apply_config",
             stages,
             g.user.username,
-            params={"service": service.name, "config_versions": {service.name: version.version}, "batch_size": body["batch_size"]},
+            params={"service": service.name, "config_versions": {service.name: version.version}, "batch_size": body["batch_size"], "pause_seconds": body["pause_seconds"]},
         )
         return job_view(job)

@@ -229,6 +229,11 @@ class RevertSchema(StrictSchema):
 
 class ApplySchema(StrictSchema):
     batch_size = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    pause_seconds = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=3600),
+        metadata={"description": "Seconds to wait after a batch has started before stopping the next batch."},
+    )
 
 
 # Jobs

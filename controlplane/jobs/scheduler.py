@@ -135,6 +135,8 @@ class Scheduler:
         if not failed and not job.cancel_requested:
             for stage in stages:
                 if stage.state == PENDING and all(by_position[p].state == SUCCESSFUL for p in stage.depends_on):
+                    if self._pausing(job, stage, by_position):
+                        continue
                     Stage.update(state=RUNNING, started_at=utcnow()).where(Stage.id == stage.id).execute()
                     stage.state = RUNNING
                     logger.info("job %d stage %d %r started", job.id, stage.position, stage.name)
@@ -144,6 +146,15 @@ class Scheduler:
 
         if all(stage.state in FINISHED_STATES for stage in stages):
             self._finish_job(job, stages)
+
+    def _pausing(self, job: Job, stage: Stage, by_position: dict[int, Stage]) -> bool:
+        """Return True while a rolling restart waits ``pause_seconds`` (a job parameter) between
+        the start of one batch and the stop of the next."""
+        pause = job.params.get("pause_seconds") or 0
+        if not pause or stage.command != "stop":
+            return False
+        ended = [by_position[p].ended_at for p in stage.depends_on if by_position[p].command == "start" and by_position[p].ended_at]
+        return bool(ended) and utcnow() < max(ended) + timedelta(seconds=pause)
 
     def _cancel_pending_stages(self, job: Job, stages: list[Stage]) -> None:
         for stage in stages:
