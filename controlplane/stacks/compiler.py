@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import re
 import hashlib
 import io
+import re
 import shutil
 import tarfile
 import tempfile
@@ -79,7 +79,7 @@ def build_catalogue(catalogue: Catalogue, out_dir: Path) -> list[Path]:
     would overwrite each other's roles. Only the newest version of each stack is built.
     """
     newest: dict[str, Stack] = {}
-    for (name, version), stack in sorted(catalogue.stacks.items(), key=lambda item: _version_key(item[0][1])):
+    for (name, _version), stack in sorted(catalogue.stacks.items(), key=lambda item: _version_key(item[0][1])):
         newest[name] = stack
     playbooks = []
     for stack in newest.values():

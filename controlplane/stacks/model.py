@@ -156,7 +156,7 @@ class ServiceDef:
         """Return the role variables ``<service>_<property>`` of validated values."""
         validated = self.validate_values(values)
         variables: dict[str, Any] = {}
-        for file_name, properties in validated.items():
+        for properties in validated.values():
             for name, value in properties.items():
                 variables[variable_name(self.name, name)] = value
         return variables

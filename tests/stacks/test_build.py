@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import VENV_BIN, ansible_environment
 
 from controlplane.stacks import build_catalogue, build_role, role_archive
 from stackyard.unsafe_yaml import dump_unsafe_yaml
-
-from conftest import VENV_BIN, ansible_environment
 
 EXPECTED = Path(__file__).parent / "expected"
 

@@ -6,10 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import STACKS
 
 from controlplane.stacks import load_catalogue
-
-from conftest import STACKS
 
 
 def test_catalogue_loads_both_stacks(catalogue) -> None:
