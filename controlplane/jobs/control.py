@@ -51,6 +51,7 @@ def retry_job(job: Job, username: str) -> Job:
             return_code=None,
             message="",
             summary={},
+            log_lines=0,
             started_at=None,
             ended_at=None,
         ).where(Task.stage.in_(unfinished)).execute()

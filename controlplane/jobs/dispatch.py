@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_RESULT_MESSAGE = 64 * 1024
+LINE_COUNT_EVERY = 100
 
 
 @dataclass
@@ -84,6 +85,8 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
         self.registry: AgentRegistry = context.agents
         self.logs = logs
         self.on_change = on_change
+        # Job id of each task that is streaming lines, to avoid a query per line.
+        self._job_of_task: dict[int, int] = {}
 
     # Enrolment
 
@@ -220,11 +223,16 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
             )
 
     def _task_event(self, event: agent_pb2.TaskEvent) -> None:
-        task = Task.get_or_none(Task.id == event.task_id)
-        if task is None:
-            return
-        if self.logs.append(task.job_id, task.id, event.seq, event.line):
-            Task.update(log_lines=event.seq).where((Task.id == task.id) & (Task.log_lines < event.seq)).execute()
+        job_id = self._job_of_task.get(event.task_id)
+        if job_id is None:
+            task = Task.get_or_none(Task.id == event.task_id)
+            if task is None:
+                return
+            job_id = self._job_of_task[event.task_id] = task.job_id
+        # The line count on the task is refreshed every LINE_COUNT_EVERY lines and at the result,
+        # so a 20,000-line task does not cost 20,000 database writes.
+        if self.logs.append(job_id, event.task_id, event.seq, event.line) and event.seq % LINE_COUNT_EVERY == 1:
+            Task.update(log_lines=event.seq).where((Task.id == event.task_id) & (Task.log_lines < event.seq)).execute()
 
     def _task_result(self, connection: AgentConnection, result: agent_pb2.TaskResult) -> None:
         from controlplane.jobs.scheduler import record_task_result
@@ -240,7 +248,11 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
                 summary=summary,
             )
             logger.info("job %d task %d on host %s ended %s", task.job_id, task.id, connection.hostname, result.state)
+        if task is not None:
+            lines_written = self.logs.last_seq(task.job_id, task.id)
+            Task.update(log_lines=lines_written).where(Task.id == task.id).execute()
         self.logs.forget(result.task_id)
+        self._job_of_task.pop(result.task_id, None)
         connection.send(agent_pb2.ServerMessage(result_ack=agent_pb2.ResultAck(task_id=result.task_id)))
         self.on_change()
 

@@ -38,9 +38,17 @@ class TaskLogStore:
                 return False
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8", errors="replace") as handle:
+                if seq > last + 1:
+                    handle.write(f"[{seq - last - 1} lines lost while the agent was disconnected]\n")
                 handle.write(truncate_text(line, MAX_LINE_BYTES).replace("\n", " ") + "\n")
             self._last_seq[task_id] = seq
             return True
+
+    def last_seq(self, job_id: int, task_id: int) -> int:
+        """Return the number of the last line written for a task."""
+        with self._lock:
+            last = self._last_seq.get(task_id)
+        return last if last is not None else self._count_lines(self.path(job_id, task_id))
 
     def forget(self, task_id: int) -> None:
         with self._lock:
