@@ -51,9 +51,9 @@ def create_app(context: ServerContext) -> Flask:
 
 
 def _register_blueprints(api: Api) -> None:
-    from controlplane.api import audit, auth, clusters, configs, health, hosts, jobs, services, stacks, users
+    from controlplane.api import assistant, audit, auth, clusters, configs, health, hosts, jobs, services, stacks, users
 
-    for module in (health, auth, users, clusters, hosts, stacks, services, configs, jobs, audit):
+    for module in (health, auth, users, clusters, hosts, stacks, services, configs, jobs, audit, assistant):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.URL_PREFIX)
 
 
@@ -129,7 +129,12 @@ def server_keys(app: Flask):
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
-        return jsonify(error.to_dict()), error.status
+        response = jsonify(error.to_dict())
+        response.status_code = error.status
+        retry_after = error.details.get("retry_after_seconds")
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -32,12 +32,21 @@ class ServerConfig:
     heartbeat_interval: int = 5
     # Lifetime of a login token in seconds.
     session_lifetime: int = 12 * 3600
+    # Failed logins of one user or one address are counted over this many seconds.
+    login_failure_window: int = 15 * 60
+    # Failures in the window after which each login attempt first waits login_delay seconds.
+    login_slow_after: int = 3
+    # Failures in the window after which logins are rejected with 429.
+    login_reject_after: int = 10
+    login_delay: float = 1.0
     # Largest accepted request body in bytes.
     max_body_bytes: int = 1024 * 1024
     # Serve gRPC with TLS from the server's own certificate authority.
     grpc_tls: bool = True
     # Extra names and addresses put in the server certificate besides localhost and the grpc host.
     certificate_names: list[str] = field(default_factory=list)
+    # Folder of a local transformers text-generation model for advice summaries; None disables them.
+    assistant_model: Path | None = None
 
     @property
     def sqlite_path(self) -> Path:

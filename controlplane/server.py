@@ -17,6 +17,7 @@ from waitress.server import create_server
 
 from controlplane.agents.pki import ensure_server_certificates
 from controlplane.app import create_app
+from controlplane.assistant.advisor import SummaryModel
 from controlplane.auth.throttle import purge_old_failures
 from controlplane.config import ServerConfig
 from controlplane.context import ServerContext
@@ -61,6 +62,8 @@ class Server:
         self.scheduler = Scheduler(self.context)
         self.context.extras["logs"] = self.logs
         self.context.extras["scheduler"] = self.scheduler
+        if config.assistant_model is not None:
+            self.context.extras["assistant_model"] = SummaryModel(config.assistant_model)
         self.app = create_app(self.context)
         self.periodic = BackgroundScheduler(daemon=True)
         self.grpc_server: grpc.Server | None = None
@@ -92,7 +95,7 @@ class Server:
 
     def start_periodic(self) -> None:
         self.periodic.add_job(self._mark_silent_agents, "interval", seconds=self.config.heartbeat_interval, id="silent-agents")
-        self.periodic.add_job(_in_connection(purge_old_failures), "interval", minutes=5, id="purge-login-failures")
+        self.periodic.add_job(_in_connection(lambda: purge_old_failures(self.config.login_failure_window)), "interval", minutes=5, id="purge-login-failures")
         self.periodic.start()
 
     def _mark_silent_agents(self) -> None:

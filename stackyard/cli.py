@@ -30,6 +30,7 @@ def _server(args: argparse.Namespace) -> int:
         heartbeat_interval=args.heartbeat_interval,
         grpc_tls=not args.no_grpc_tls,
         certificate_names=args.certificate_name,
+        assistant_model=Path(args.assistant_model).resolve() if args.assistant_model else None,
     )
     if args.home:
         config.home = Path(args.home).resolve()
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--heartbeat-interval", type=int, default=5, help="seconds between agent heartbeats")
     server.add_argument("--no-grpc-tls", action="store_true", help="serve gRPC without TLS (only for tests on loopback)")
     server.add_argument("--certificate-name", action="append", default=[], help="extra DNS name or address for the gRPC server certificate (repeatable)")
+    server.add_argument("--assistant-model", help="folder of a local transformers text-generation model that summarizes advice (needs the 'assistant' extra)")
     server.set_defaults(handler=_server)
 
     commands.add_parser("agent", help="run the agent of this host (see: stackyard agent --help)", add_help=False)

@@ -1,0 +1,1 @@
+"""Operations advice from cluster state and failed-task logs."""
