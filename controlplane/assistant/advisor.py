@@ -63,7 +63,11 @@ def cluster_findings(cluster: Cluster) -> list[dict]:
 
 
 class SummaryModel:
-    """An optional local transformers model that summarizes findings in a few sentences."""
+    """An optional local transformers model that summarizes findings in a few sentences.
+
+    NOTE: no test loads a real model, because test machines cannot download weights; the
+    prompt and the handling of the pipeline's output are untested.
+    """
 
     def __init__(self, model_path: Path | None) -> None:
         self.model_path = model_path
