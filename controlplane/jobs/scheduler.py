@@ -64,10 +64,13 @@ def record_task_result(task: Task, state: str, return_code: int, message: str, s
 
 
 def queue_position(job: Job) -> int | None:
-    """Return how many jobs of the same cluster run or wait before a PENDING job, starting at 1."""
+    """Return the place of a PENDING job in its cluster's queue: 1 is the next job to start.
+
+    The job that is running is not counted, so the first job waiting behind it is 1.
+    """
     if job.state != PENDING:
         return None
-    ahead = Job.select().where((Job.cluster == job.cluster) & (Job.state.in_([PENDING, RUNNING])) & (Job.id < job.id)).count()
+    ahead = Job.select().where((Job.cluster == job.cluster) & (Job.state == PENDING) & (Job.id < job.id)).count()
     return ahead + 1
 
 
