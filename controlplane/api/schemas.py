@@ -196,6 +196,12 @@ class ServiceSchema(ResponseSchema):
 
 class ActionSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="action must be a command name such as start, stop, restart or check"))
+    parameters = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z][A-Za-z0-9_]{0,63}$", error="parameter names are identifiers that start with a lowercase letter")),
+        values=fields.Raw(),
+        load_default=dict,
+        metadata={"description": "Variables a custom command reads, named <service>_<name>, for example {\"hdfs_decommission_hosts\": [\"node-03\"]}. Values are passed as data, never as templates."},
+    )
 
 
 class ConfigChangeSchema(StrictSchema):

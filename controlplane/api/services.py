@@ -191,15 +191,34 @@ class ServiceByName(MethodView):
         return job_view(job)
 
 
-def _action_job(cluster: Cluster, service: Service, action: str, component: str | None) -> Job:
+def _check_parameters(service: Service, definition, parameters: dict) -> None:
+    """Reject parameters that are not named for the service, shadow a config property, or are not plain data."""
+    config_variables = set(definition.role_variables(definition.default_values()))
+    for name, value in parameters.items():
+        if name in config_variables:
+            raise BadRequestError(f"parameters.{name}: this is a config property; change it with POST .../configs instead", field=f"parameters.{name}")
+        if not name.startswith(service.name + "_"):
+            raise BadRequestError(f"parameters.{name}: a parameter of service {service.name!r} must be named {service.name}_<name>", field=f"parameters.{name}")
+        if not _is_plain_data(value):
+            raise BadRequestError(f"parameters.{name}: values are strings, numbers, booleans or lists of them", field=f"parameters.{name}")
+
+
+def _is_plain_data(value) -> bool:
+    if isinstance(value, list):
+        return len(value) <= 1000 and all(isinstance(item, (str, int, float, bool)) for item in value)
+    return isinstance(value, (str, int, float, bool))
+
+
+def _action_job(cluster: Cluster, service: Service, action: str, component: str | None, parameters: dict) -> Job:
     stack = stack_of(cluster)
     definition = stack.services[service.name]
+    _check_parameters(service, definition, parameters)
     stages = requests.action_stages(stack, definition, requests.placement(service), action, component)
     if not stages:
         raise BadRequestError(f"action {action!r} has nothing to run: no component of service {service.name!r} takes it on any host", field="action")
     target = f"{service.name}/{component}" if component else service.name
     version = current_version(service)
-    params = {"service": service.name, "action": action, "component": component}
+    params = {"service": service.name, "action": action, "component": component, "variables": parameters}
     if version is not None:
         params["config_versions"] = {service.name: version.version}
     return create_job(cluster, f"{action.capitalize()} {target}", "service_action", stages, g.user.username, params=params)
@@ -213,7 +232,7 @@ class ServiceActions(MethodView):
     def post(self, body, cluster_name, service_name):
         """Run start, stop, restart, check or a custom command on every component of a service."""
         cluster = get_cluster(cluster_name)
-        return job_view(_action_job(cluster, get_service(cluster, service_name), body["action"], None))
+        return job_view(_action_job(cluster, get_service(cluster, service_name), body["action"], None, body["parameters"]))
 
 
 @blp.route("/<string:cluster_name>/services/<string:service_name>/components/<string:component>/actions")
@@ -224,7 +243,7 @@ class ComponentActions(MethodView):
     def post(self, body, cluster_name, service_name, component):
         """Run start, stop, restart, check or a custom command on one component of a service."""
         cluster = get_cluster(cluster_name)
-        return job_view(_action_job(cluster, get_service(cluster, service_name), body["action"], component))
+        return job_view(_action_job(cluster, get_service(cluster, service_name), body["action"], component, body["parameters"]))
 
 
 @blp.route("/<string:cluster_name>/services/<string:service_name>/components/<string:component>/hosts")

@@ -62,13 +62,9 @@ def action_stages(stack, definition, hosts: dict[str, list[Host]], action: str, 
 
 
 def custom_commands(definition, component_name: str) -> dict:
-    """Return the custom commands that ``component_name`` runs; the loader gives each one owner."""
+    """Return the custom commands (rebalance, decommission, ...) a component declares."""
     component = definition.components[component_name]
-    commands = {name: command for name, command in component.commands.items() if getattr(command, "custom", False)}
-    for name, command in (getattr(definition, "custom_commands", {}) or {}).items():
-        if getattr(command, "component", None) == component_name:
-            commands.setdefault(name, command)
-    return commands
+    return {name: command for name, command in component.commands.items() if command.custom}
 
 
 def apply_config_stages(stack, definition, hosts: dict[str, list[Host]], batch_size: int) -> list[StagePlan]:

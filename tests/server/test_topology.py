@@ -133,3 +133,29 @@ def test_unknown_action_lists_choices(api, hosts):
     response = api.call("POST", "/clusters/prod/services/zookeeper/actions", {"action": "explode"})
     assert response.status_code == 400
     assert "restart" in response.json["message"]
+
+
+def _add_zookeeper(api):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]}})
+
+
+def test_action_parameter_must_be_service_variable(api, hosts):
+    _add_zookeeper(api)
+    response = api.call("POST", "/clusters/prod/services/zookeeper/actions", {"action": "check", "parameters": {"stackyard_root_dir": "/"}})
+    assert response.status_code == 400
+    assert response.json["field"] == "parameters.stackyard_root_dir"
+
+
+def test_action_parameter_cannot_shadow_config(api, hosts):
+    _add_zookeeper(api)
+    response = api.call("POST", "/clusters/prod/services/zookeeper/actions", {"action": "check", "parameters": {"zookeeper_tickTime": 1}})
+    assert response.status_code == 400
+    assert "config property" in response.json["message"]
+
+
+def test_action_parameters_reach_job(api, hosts):
+    _add_zookeeper(api)
+    response = api.call("POST", "/clusters/prod/services/zookeeper/actions", {"action": "check", "parameters": {"zookeeper_note": "{{ lookup('pipe', 'id') }}"}})
+    assert response.status_code == 202, response.json
+    assert Job.get_by_id(response.json["id"]).params["variables"] == {"zookeeper_note": "{{ lookup('pipe', 'id') }}"}
