@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import secrets
 from datetime import timedelta
 
 from flask import g, request
@@ -31,6 +33,11 @@ URL_PREFIX = "/auth"
 blp = Blueprint("auth", __name__, description="Log in and manage your own password and API tokens")
 
 
+@functools.cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 @blp.route("/login")
 class Login(MethodView):
     @requires(PUBLIC)
@@ -44,15 +51,18 @@ class Login(MethodView):
         username = body["username"]
         address = request.remote_addr or ""
         g.login_username = username
-        check_login_allowed(username, address)
+        context = server_context()
+        check_login_allowed(username, address, context.config)
 
         user = User.get_or_none(User.username == username)
-        if user is None or user.disabled or not verify_password(user.password_hash, body["password"]):
+        # An unknown user costs one hash check too, so the response time does not reveal which usernames exist.
+        password_hash = user.password_hash if user is not None else _unknown_user_hash()
+        password_ok = verify_password(password_hash, body["password"])
+        if user is None or user.disabled or not password_ok:
             record_login_failure(username, address)
             raise UnauthorizedError("wrong username or password, or the user is disabled")
 
         clear_login_failures(username)
-        context = server_context()
         issued = issue_token(context.keys, user, "session", lifetime_seconds=context.config.session_lifetime)
         logger.info("user %s logged in from %s", username, address)
         return {

@@ -1,4 +1,11 @@
-"""Slow down, then reject, repeated failed logins for one user or one address."""
+"""Slow down, then reject, repeated failed logins for one user or one address.
+
+The limits come from ServerConfig: failures are counted over ``login_failure_window``
+seconds; once ``login_slow_after`` failures are in the window each further attempt first
+waits ``login_delay`` seconds, and at ``login_reject_after`` failures logins are rejected
+with 429 until old failures leave the window. A correct password is rejected too while the
+limit holds, so a guesser learns nothing from the answer.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +13,37 @@ import logging
 import time
 from datetime import timedelta
 
+from controlplane.config import ServerConfig
 from controlplane.errors import TooManyRequestsError
 from controlplane.models import LoginFailure, utcnow
 
 logger = logging.getLogger(__name__)
-
-WINDOW = timedelta(minutes=15)
-# After this many failures in the window each further attempt waits a second first.
-SLOW_AFTER = 3
-# After this many failures in the window logins are rejected until old failures age out.
-REJECT_AFTER = 10
 
 
 def _keys(username: str, address: str) -> list[str]:
     return [f"user:{username.lower()}", f"address:{address}"]
 
 
-def check_login_allowed(username: str, address: str) -> None:
+def check_login_allowed(username: str, address: str, config: ServerConfig) -> None:
     """Raise TooManyRequestsError when ``username`` or ``address`` failed too often; else maybe wait."""
-    since = utcnow() - WINDOW
+    window = timedelta(seconds=config.login_failure_window)
+    since = utcnow() - window
     worst = 0
     for key in _keys(username, address):
         count = LoginFailure.select().where((LoginFailure.key == key) & (LoginFailure.created_at > since)).count()
         worst = max(worst, count)
-    if worst >= REJECT_AFTER:
+    if worst >= config.login_reject_after:
         logger.warning("login rejected for user %r from %s after %d failures", username, address, worst)
         raise TooManyRequestsError(
-            f"too many failed logins for user {username!r} or address {address}; try again in 15 minutes",
-            retry_after_seconds=int(WINDOW.total_seconds()),
+            f"too many failed logins for user {username!r} or address {address}; try again in {_minutes(window)} minutes",
+            retry_after_seconds=config.login_failure_window,
         )
-    if worst >= SLOW_AFTER:
-        time.sleep(1.0)
+    if worst >= config.login_slow_after:
+        time.sleep(config.login_delay)
+
+
+def _minutes(window: timedelta) -> int:
+    return max(1, round(window.total_seconds() / 60))
 
 
 def record_login_failure(username: str, address: str) -> None:
@@ -49,5 +56,5 @@ def clear_login_failures(username: str) -> None:
     LoginFailure.delete().where(LoginFailure.key == f"user:{username.lower()}").execute()
 
 
-def purge_old_failures() -> int:
-    return LoginFailure.delete().where(LoginFailure.created_at < utcnow() - WINDOW).execute()
+def purge_old_failures(window_seconds: int) -> int:
+    return LoginFailure.delete().where(LoginFailure.created_at < utcnow() - timedelta(seconds=window_seconds)).execute()
