@@ -51,7 +51,7 @@ def test_jobs_of_one_cluster_run_fifo(server, two_agents, admin, cluster_name):
 def test_jobs_of_two_clusters_overlap(server, two_agents, admin, cluster_name):
     clusters = [cluster_name + "a", cluster_name + "b"]
     setups = []
-    for cluster, agent in zip(clusters, two_agents):
+    for cluster, agent in zip(clusters, two_agents, strict=True):
         create_cluster(admin, cluster, [agent.hostname])
         setups.append(add_service(admin, cluster, "sleeper", {"sleeper_server": [agent.hostname]}, {"sleeper.conf": {"seconds": 3}}))
     for job in setups:
