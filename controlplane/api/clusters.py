@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import yaml
 from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -17,6 +16,7 @@ from controlplane.errors import BadRequestError, ConflictError, NotFoundError
 from controlplane.hostnames import expand_hosts
 from controlplane.inventory import build_inventory
 from controlplane.models import Cluster, Host, HostComponent, Job, Repository, Service
+from stackyard.unsafe_yaml import dump_unsafe_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -218,4 +218,6 @@ class ClusterInventory(MethodView):
         """Export the cluster as an Ansible YAML inventory: a group per component, config as group variables."""
         cluster = get_cluster(name)
         document = build_inventory(cluster, server_context())
-        return Response(yaml.safe_dump(document, sort_keys=True), mimetype="application/yaml")
+        # Every string is tagged !unsafe, so ansible-playbook never evaluates a config value
+        # such as "{{ lookup('pipe', 'id') }}" on the machine that runs the inventory.
+        return Response(dump_unsafe_yaml(document), mimetype="application/yaml")
