@@ -59,7 +59,7 @@ class NamespaceNetwork:
     hosts: list[NamespaceHost] = field(default_factory=list)
     _created_bridge: bool = False
 
-    def open(self) -> "NamespaceNetwork":
+    def open(self) -> NamespaceNetwork:
         try:
             self._create_bridge()
             for index in range(1, self.count + 1):
