@@ -8,7 +8,9 @@ from pathlib import Path
 from flask import Flask, g, jsonify, request, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
+from controlplane.api.schemas import ErrorSchema
 from controlplane.auth.policy import AUTHENTICATED, PUBLIC, policy_of, role_allows
 from controlplane.auth.sessions import resolve_token
 from controlplane.context import ServerContext
@@ -20,10 +22,29 @@ logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 API_PREFIX = "/api/v1"
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """An ``<int:...>`` URL part that fits a database id, so a larger number is 404, not a database overflow.
+
+    PostgreSQL's ``serial`` ids are 32-bit, the smaller of the databases the server supports.
+    """
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class StackyardApi(Api):
+    # Document the error body the handlers below return (it has "field" and "details" too),
+    # in place of flask-smorest's own schema, which forbids those fields.
+    ERROR_SCHEMA = ErrorSchema
 
 
 def create_app(context: ServerContext) -> Flask:
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(
         API_TITLE="Stackyard",
         API_VERSION="v1",
@@ -40,7 +61,7 @@ def create_app(context: ServerContext) -> Flask:
         },
     )
     app.extensions["stackyard"] = context
-    api = Api(app)
+    api = StackyardApi(app)
     _register_blueprints(api)
     _register_database_hooks(app)
     _register_access_control(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from controlplane.api.schemas import AuditQuerySchema, AuditRecordSchema
 from controlplane.auth.policy import requires
@@ -16,7 +17,7 @@ blp = Blueprint("audit", __name__, description="Audit log of state-changing requ
 @blp.route("")
 class Audit(MethodView):
     @requires("admin")
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, AuditRecordSchema(many=True))
     def get(self, query):
         """List audit records, newest first."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from controlplane.api.clusters import get_cluster
 from controlplane.api.jobs_view import job_view
-from controlplane.api.schemas import ApplySchema, ConfigChangeSchema, ConfigDiffSchema, ConfigVersionSchema, JobSchema, RevertSchema
+from controlplane.api.schemas import MAX_VERSION, ApplySchema, ConfigChangeSchema, ConfigDiffSchema, ConfigVersionSchema, JobSchema, RevertSchema
 from controlplane.api.services import get_service, stack_of
 from controlplane.auth.policy import requires
 from controlplane.configs import create_version, current_version, diff_values, masked, merge_values, read_values, secret_keys
@@ -26,8 +26,8 @@ blp = Blueprint("configs", __name__, description="Configuration versions of a se
 
 
 class DiffQuerySchema(Schema):
-    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_VERSION))
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=MAX_VERSION))
 
 
 def _version(service, number: int) -> ConfigVersion:
@@ -99,7 +99,7 @@ class ConfigByVersion(MethodView):
 @blp.route("/<string:cluster_name>/services/<string:service_name>/configs/diff")
 class ConfigDiff(MethodView):
     @requires("viewer")
-    @blp.arguments(DiffQuerySchema, location="query")
+    @blp.arguments(DiffQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, ConfigDiffSchema)
     def get(self, query, cluster_name, service_name):
         """Compare two versions property by property (?from=1&to=2)."""

@@ -8,6 +8,7 @@ import time
 from flask import Response, g, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from controlplane.api.jobs_view import job_view
 from controlplane.api.schemas import JobQuerySchema, JobSchema, LogQuerySchema
@@ -41,7 +42,7 @@ def wake_scheduler() -> None:
 @blp.route("")
 class Jobs(MethodView):
     @requires("viewer")
-    @blp.arguments(JobQuerySchema, location="query")
+    @blp.arguments(JobQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, JobSchema(many=True))
     def get(self, query):
         """List jobs, newest first, with progress; filter by cluster and state."""
@@ -94,7 +95,7 @@ class JobRetry(MethodView):
 @blp.route("/<int:job_id>/tasks/<int:task_id>/log")
 class TaskLog(MethodView):
     @requires("viewer")
-    @blp.arguments(LogQuerySchema, location="query")
+    @blp.arguments(LogQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, content_type="text/plain", description="The task log; text/event-stream when follow=true")
     def get(self, query, job_id, task_id):
         """Return a task's log, or with follow=true stream its lines as server-sent events until the task ends."""

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 NAME_RULE = "must start with a lowercase letter and hold only lowercase letters, digits, '-' and '_' (at most 63 characters)"
+# Largest configuration version number a request may name; it fits a 32-bit database integer.
+MAX_VERSION = 2**31 - 1
 HOSTNAME_PATTERN = r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp in UTC written with its offset, as RFC 3339 requires.
+
+    The database stores naive UTC datetimes (models.utcnow), so the offset is added here.
+    """
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class StrictSchema(Schema):
@@ -37,7 +53,7 @@ class LoginSchema(StrictSchema):
 class TokenSchema(ResponseSchema):
     token = fields.String()
     token_type = fields.String()
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
     username = fields.String()
     role = fields.String()
 
@@ -47,7 +63,7 @@ class UserSchema(ResponseSchema):
     username = fields.String()
     role = fields.String()
     disabled = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class UserCreateSchema(StrictSchema):
@@ -75,16 +91,16 @@ class ApiTokenCreateSchema(StrictSchema):
 class ApiTokenSchema(ResponseSchema):
     id = fields.Integer()
     name = fields.String()
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
-    last_used_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    expires_at = UtcDateTime(allow_none=True)
+    last_used_at = UtcDateTime(allow_none=True)
     revoked = fields.Boolean()
     token = fields.String(metadata={"description": "The token itself; returned only when it is created."})
 
 
 class RegistrationTokenSchema(ResponseSchema):
     token = fields.String()
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
 
 
 # Clusters and hosts
@@ -113,7 +129,7 @@ class ClusterSchema(ResponseSchema):
     stack_version = fields.String()
     root_dir = fields.String()
     user_group = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     hosts = fields.List(fields.String())
     services = fields.List(fields.String())
     health = fields.Dict()
@@ -130,7 +146,7 @@ class HostSchema(ResponseSchema):
     memory_bytes = fields.Integer()
     agent_state = fields.String()
     agent_version = fields.String()
-    last_heartbeat_at = fields.DateTime(allow_none=True)
+    last_heartbeat_at = UtcDateTime(allow_none=True)
     metrics = fields.Dict()
     components = fields.List(fields.Dict())
 
@@ -217,7 +233,7 @@ class ConfigVersionSchema(ResponseSchema):
     version = fields.Integer()
     author = fields.String()
     message = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     configs = fields.Dict()
     current = fields.Boolean()
 
@@ -229,7 +245,7 @@ class ConfigDiffSchema(ResponseSchema):
 
 
 class RevertSchema(StrictSchema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_VERSION))
     message = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -253,8 +269,8 @@ class TaskSchema(ResponseSchema):
     message = fields.String()
     summary = fields.Dict()
     log_lines = fields.Integer()
-    started_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
+    started_at = UtcDateTime(allow_none=True)
+    ended_at = UtcDateTime(allow_none=True)
 
 
 class StageSchema(ResponseSchema):
@@ -266,8 +282,8 @@ class StageSchema(ResponseSchema):
     command = fields.String()
     depends_on = fields.List(fields.Integer())
     state = fields.String()
-    started_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
+    started_at = UtcDateTime(allow_none=True)
+    ended_at = UtcDateTime(allow_none=True)
     tasks = fields.List(fields.Nested(TaskSchema))
 
 
@@ -279,9 +295,9 @@ class JobSchema(ResponseSchema):
     state = fields.String()
     message = fields.String()
     created_by = fields.String()
-    created_at = fields.DateTime()
-    started_at = fields.DateTime(allow_none=True)
-    ended_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    ended_at = UtcDateTime(allow_none=True)
     queue_position = fields.Integer(allow_none=True)
     progress = fields.Float()
     stages = fields.List(fields.Nested(StageSchema))
@@ -300,7 +316,7 @@ class LogQuerySchema(StrictSchema):
 
 class AuditRecordSchema(ResponseSchema):
     id = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     username = fields.String()
     address = fields.String()
     method = fields.String()
