@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 
 def test_state_changes_are_recorded(app_server):
@@ -32,7 +32,7 @@ def test_state_changes_are_recorded(app_server):
     assert recent[0]["address"] == "192.0.2.50"
     assert all(record["method"] != "GET" for record in records)
     for record in recent:
-        assert abs(datetime.fromisoformat(record["created_at"]) - datetime.utcnow()) < timedelta(minutes=1)
+        assert abs(datetime.fromisoformat(record["created_at"]) - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 def test_audit_holds_no_password(app_server):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from controlplane.db import database
 from controlplane.models import ApiToken
@@ -133,7 +133,7 @@ def test_api_token_shown_once_and_revoked(app_server):
     value = body["token"]
     assert len(value) >= 32
     expires_at = datetime.fromisoformat(body["expires_at"])
-    assert timedelta(days=29) < expires_at - datetime.utcnow() <= timedelta(days=30)
+    assert timedelta(days=29) < expires_at - datetime.now(UTC) <= timedelta(days=30)
 
     listed = client.get("/auth/tokens").get_json()
     assert [item["name"] for item in listed] == ["ci-bot"]
@@ -170,13 +170,13 @@ def test_token_value_is_not_stored(app_server):
 def test_login_token_expires(app_server):
     response = app_server.client().post("/auth/login", {"username": "admin", "password": "test-admin-password"})
     body = response.get_json()
-    lifetime = datetime.fromisoformat(body["expires_at"]) - datetime.utcnow()
+    lifetime = datetime.fromisoformat(body["expires_at"]) - datetime.now(UTC)
     assert timedelta(hours=11, minutes=59) < lifetime <= timedelta(hours=12)
 
     client = app_server.client(token=body["token"])
     assert client.get("/auth/me").status_code == 200
     with database.connection_context():
-        ApiToken.update(expires_at=datetime.utcnow() - timedelta(seconds=1)).where(ApiToken.kind == "session").execute()
+        ApiToken.update(expires_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)).where(ApiToken.kind == "session").execute()
     expired = client.get("/auth/me")
     assert expired.status_code == 401
     assert "expired" in expired.get_json()["message"]
