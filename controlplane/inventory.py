@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from controlplane.configs import current_version, read_values, secret_keys, service_definition
+from controlplane.configs import current_version, read_values, service_definition
 from controlplane.context import ServerContext
 from controlplane.models import Cluster, HostComponent, Service
 
@@ -21,10 +21,13 @@ def service_variables(context: ServerContext, service: Service, include_secrets:
     definition = service_definition(context, service)
     version = current_version(service)
     values = read_values(context, version) if version else definition.default_values()
+    # Validate with the secrets still in place, because a required password property without
+    # a value is invalid; drop them afterwards.
+    variables = definition.role_variables(values)
     if not include_secrets:
-        for file_name, name in secret_keys(definition):
-            values.get(file_name, {}).pop(name, None)
-    return definition.role_variables(values)
+        for name in definition.secret_variables():
+            variables.pop(name, None)
+    return variables
 
 
 def cluster_variables(cluster: Cluster) -> dict:
