@@ -2,7 +2,7 @@
 
 A real server process runs on loopback without TLS. This process simulates N agents, each with
 its own enrolment and its own Connect stream (all streams share one HTTP/2 channel). A
-simulated agent answers every TaskAssignment at once with a SUCCESSFUL TaskResult and runs no
+simulated agent replies to every TaskAssignment at once with a SUCCESSFUL TaskResult and runs no
 Ansible. One ``status`` action on a service placed on all N hosts makes a stage of N tasks.
 The report gives tasks per second over the stage and the p99 of each task's time from
 dispatch (its started_at) to its result (its ended_at), as stored by the server.
