@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -95,7 +96,8 @@ class Host(BaseModel):
     os_family = CharField(max_length=64, default="")
     os_release = CharField(max_length=64, default="")
     cpu_count = IntegerField(default=0)
-    memory_bytes = IntegerField(default=0)
+    # Bytes exceed 32 bits, the size of PostgreSQL's integer.
+    memory_bytes = BigIntegerField(default=0)
     agent_version = CharField(max_length=32, default="")
     agent_state = CharField(max_length=16, default="DISCONNECTED")
     boot_id = CharField(max_length=64, default="")
