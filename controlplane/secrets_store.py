@@ -70,4 +70,6 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    # Hex, not token_urlsafe: a URL-safe token starts with "-" one time in 64, and then
+    # `stackyard agent --registration-token TOKEN` reads it as an option.
+    return secrets.token_hex(32)
