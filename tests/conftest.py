@@ -8,7 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import AgentProcess, ServerProcess
+from tests.support.processes import AgentProcess, ServerProcess, kill_processes_mentioning
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_processes_at_end(tmp_path_factory):
+    """At the end of the run, kill anything still running from pytest's base folder, module fixtures included."""
+    yield
+    kill_processes_mentioning(str(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes(tmp_path):
+    """After each test, kill anything still running from the test's folder (servers, agents, services)."""
+    yield
+    kill_processes_mentioning(str(tmp_path))
 
 
 @pytest.fixture

@@ -153,3 +153,27 @@ class AgentProcess:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+
+def kill_processes_mentioning(text: str) -> list[int]:
+    """SIGKILL every process whose command line contains ``text``; return their pids.
+
+    Services a test starts (ZooKeeper, Prometheus, MariaDB) run detached from the agent, so
+    a test that fails half-way would leave them running; their command lines name the
+    test's folder, which is how they are found.
+    """
+    killed = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command_line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command_line:
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+            except ProcessLookupError:
+                pass
+    return killed
