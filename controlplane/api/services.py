@@ -21,6 +21,7 @@ from controlplane.jobs import requests
 from controlplane.jobs.planner import create_job
 from controlplane.models import Cluster, Host, HostComponent, Job, Service
 from controlplane.stacks import PropertyError
+from controlplane.stacks.properties import variable_name
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,8 @@ class ServiceByName(MethodView):
 
 def _check_parameters(service: Service, definition, parameters: dict) -> None:
     """Reject parameters that are not named for the service, shadow a config property, or are not plain data."""
-    config_variables = set(definition.role_variables(definition.default_values()))
+    # Names only: validating the defaults would fail for a required property without a default.
+    config_variables = {variable_name(definition.name, name) for config in definition.configs.values() for name in config.properties}
     for name, value in parameters.items():
         if name in config_variables:
             raise BadRequestError(f"parameters.{name}: this is a config property; change it with POST .../configs instead", field=f"parameters.{name}")
