@@ -156,7 +156,8 @@ class Scheduler:
         pause = job.params.get("pause_seconds") or 0
         if not pause or stage.command != "stop":
             return False
-        ended = [by_position[p].ended_at for p in stage.depends_on if by_position[p].command == "start" and by_position[p].ended_at]
+        # A start stage that ended in this pass has no ended_at in memory yet.
+        ended = [by_position[p].ended_at or utcnow() for p in stage.depends_on if by_position[p].command == "start"]
         return bool(ended) and utcnow() < max(ended) + timedelta(seconds=pause)
 
     def _cancel_pending_stages(self, job: Job, stages: list[Stage]) -> None:
