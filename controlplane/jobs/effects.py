@@ -18,6 +18,10 @@ STATE_AFTER_COMMAND = {
 }
 
 
+# Jobs that write the configuration before they start a component.
+CONFIGURING_JOBS = ("add_service", "add_components", "apply_config")
+
+
 def _host_component(task: Task) -> HostComponent | None:
     stage = task.stage
     return (
@@ -38,14 +42,18 @@ def task_succeeded(task: Task) -> None:
     if item is None:
         return
     command = task.stage.command
+    # config_version is the version the component runs with. A running server keeps its
+    # old version after configure until a start of the same job, so restart_required stays
+    # true when the restart of its batch fails or never runs.
+    version = task.job.params.get("config_versions", {}).get(task.stage.service)
+    if version and command == "configure" and item.state != "STARTED":
+        item.config_version = version
+    elif version and command == "start" and task.job.kind in CONFIGURING_JOBS:
+        item.config_version = version
     if command in STATE_AFTER_COMMAND:
         item.state = STATE_AFTER_COMMAND[command]
         if command == "stop":
             item.live_status = "STOPPED"
-    if command == "configure":
-        version = task.job.params.get("config_versions", {}).get(task.stage.service)
-        if version:
-            item.config_version = version
     item.save()
 
 
