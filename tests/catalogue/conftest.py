@@ -7,8 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from stackyard.client import StackyardClient
 from tests.conftest import service_root
 from tests.support.processes import AgentProcess, ServerProcess
