@@ -127,6 +127,9 @@ def prepare_task_dir(
     if task_dir.exists():
         shutil.rmtree(task_dir)
     project = task_dir / "project"
+    # vars.yml holds password values in clear text, so only the agent's user may read the folder.
+    task_dir.mkdir(parents=True, mode=0o700)
+    task_dir.chmod(0o700)
     (task_dir / "inventory").mkdir(parents=True)
     (project / "roles").mkdir(parents=True)
 
