@@ -70,7 +70,7 @@ def page(browser, server, page_problems, request):
     page.on("console", page_problems.on_console)
     page.on("pageerror", page_problems.on_page_error)
     yield page
-    if request.node.rep_call_failed if hasattr(request.node, "rep_call_failed") else False:
+    if getattr(request.node, "rep_call_failed", False):
         save_screenshot(page, f"{request.node.name}-failed")
     context.close()
     assert not page_problems.errors, "the page logged errors:\n" + "\n".join(page_problems.errors)
