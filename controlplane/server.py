@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 import signal
 import sys
 import threading
-from concurrent import futures
 from datetime import timedelta
 
 import grpc
@@ -66,14 +66,41 @@ class Server:
             self.context.extras["assistant_model"] = SummaryModel(config.assistant_model)
         self.app = create_app(self.context)
         self.periodic = BackgroundScheduler(daemon=True)
-        self.grpc_server: grpc.Server | None = None
+        self.grpc_server: grpc.aio.Server | None = None
+        self.grpc_loop: asyncio.AbstractEventLoop | None = None
         self.http_server = None
         self._stopped = threading.Event()
 
     def start_grpc(self) -> None:
-        self.grpc_server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=256, thread_name_prefix="grpc"),
-            maximum_concurrent_rpcs=None,
+        """Start the agents' gRPC endpoint: a grpc.aio server on its own event loop thread.
+
+        One asyncio task per agent stream, rather than one thread, lets thousands of agents
+        stay connected.
+        """
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self.grpc_loop = loop
+            try:
+                loop.run_until_complete(self._start_grpc_server())
+            except BaseException as error:  # noqa: BLE001 - reported to the starting thread below
+                failure.append(error)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+
+        self._grpc_thread = threading.Thread(target=run, name="grpc", daemon=True)
+        self._grpc_thread.start()
+        started.wait()
+        if failure:
+            raise failure[0]
+
+    async def _start_grpc_server(self) -> None:
+        self.grpc_server = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -86,11 +113,10 @@ class Server:
         address = f"{self.config.grpc_host}:{self.config.grpc_port}"
         if self.config.grpc_tls:
             _, certificate, key = ensure_server_certificates(self.config.pki_dir, [self.config.grpc_host, *self.config.certificate_names])
-            credentials = grpc.ssl_server_credentials([(key, certificate)])
-            self.grpc_server.add_secure_port(address, credentials)
+            self.grpc_server.add_secure_port(address, grpc.ssl_server_credentials([(key, certificate)]))
         else:
             self.grpc_server.add_insecure_port(address)
-        self.grpc_server.start()
+        await self.grpc_server.start()
         logger.info("gRPC endpoint listening on %s (TLS: %s)", address, self.config.grpc_tls)
 
     def start_periodic(self) -> None:
@@ -128,8 +154,13 @@ class Server:
         if self.periodic.running:
             self.periodic.shutdown(wait=False)
         self.context.agents.close_all()
-        if self.grpc_server is not None:
-            self.grpc_server.stop(grace=2).wait(5)
+        if self.grpc_server is not None and self.grpc_loop is not None:
+            stopping = asyncio.run_coroutine_threadsafe(self.grpc_server.stop(grace=2), self.grpc_loop)
+            try:
+                stopping.result(timeout=5)
+            except Exception:  # noqa: BLE001 - shutting down anyway
+                logger.warning("gRPC endpoint did not stop within 5 s")
+            self.grpc_loop.call_soon_threadsafe(self.grpc_loop.stop)
         if self.http_server is not None:
             self.http_server.close()
 

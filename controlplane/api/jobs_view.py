@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from controlplane.jobs.scheduler import queue_position
-from controlplane.models import FINISHED_STATES, Job, Stage, Task
+from controlplane.models import FINISHED_STATES, Host, Job, Stage, Task
 
 
 def job_view(job: Job, with_stages: bool = True) -> dict:
     job = Job.get_by_id(job.id)
-    tasks = list(Task.select().where(Task.job == job))
+    tasks = list(Task.select(Task, Host).join(Host).where(Task.job == job))
     finished = sum(1 for task in tasks if task.state in FINISHED_STATES)
     view = {
         "id": job.id,

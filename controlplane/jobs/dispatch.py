@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import grpc
@@ -26,20 +28,31 @@ LINE_COUNT_EVERY = 100
 
 @dataclass
 class AgentConnection:
+    """One agent's stream. ``send`` may be called from any thread; the stream's event loop delivers."""
+
     hostname: str
     boot_id: str
-    outgoing: queue.Queue[agent_pb2.ServerMessage | None] = field(default_factory=queue.Queue)
+    loop: asyncio.AbstractEventLoop
+    outgoing: asyncio.Queue = field(default_factory=asyncio.Queue)
     closed: threading.Event = field(default_factory=threading.Event)
 
     def send(self, message: agent_pb2.ServerMessage) -> bool:
         if self.closed.is_set():
             return False
-        self.outgoing.put(message)
+        try:
+            self.loop.call_soon_threadsafe(self.outgoing.put_nowait, message)
+        except RuntimeError:  # the event loop has stopped: the server is shutting down
+            return False
         return True
 
     def close(self) -> None:
+        if self.closed.is_set():
+            return
         self.closed.set()
-        self.outgoing.put(None)
+        try:
+            self.loop.call_soon_threadsafe(self.outgoing.put_nowait, None)
+        except RuntimeError:
+            pass
 
 
 class AgentRegistry:
@@ -80,6 +93,8 @@ class AgentRegistry:
 
 
 class AgentService(agent_pb2_grpc.AgentServiceServicer):
+    """The gRPC servicer, run on a grpc.aio server; database work runs on a small thread pool."""
+
     def __init__(self, context, logs: TaskLogStore, on_change: Callable[[], None]) -> None:
         self.context = context
         self.registry: AgentRegistry = context.agents
@@ -87,83 +102,91 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
         self.on_change = on_change
         # Job id of each task that is streaming lines, to avoid a query per line.
         self._job_of_task: dict[int, int] = {}
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agent-db")
+        # Results and heartbeats go to one writer thread that stores them in batches, one
+        # transaction per batch, instead of one contended SQLite write per message.
+        self._writes: queue.Queue = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="agent-writes", daemon=True)
+        self._writer.start()
+
+    async def _in_thread(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
     # Enrolment
 
-    def Enroll(self, request, grpc_context):
+    async def Enroll(self, request, grpc_context):
         try:
-            return enrollment.enroll(self.context, request)
+            return await self._in_thread(enrollment.enroll, self.context, request)
         except enrollment.EnrollmentError as error:
             logger.warning("enrolment of host %r rejected: %s", request.hostname, error)
-            grpc_context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
+            await grpc_context.abort(grpc.StatusCode.PERMISSION_DENIED, str(error))
 
     # The stream
 
-    def Connect(self, request_iterator: Iterator[agent_pb2.AgentMessage], grpc_context) -> Iterator[agent_pb2.ServerMessage]:
+    async def Connect(self, request_iterator: AsyncIterator[agent_pb2.AgentMessage], grpc_context):
         metadata = dict(grpc_context.invocation_metadata())
-        first = next(request_iterator, None)
+        try:
+            first = await request_iterator.__anext__()
+        except StopAsyncIteration:
+            first = None
         if first is None or not first.HasField("register"):
-            grpc_context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message on the stream must be Register")
+            await grpc_context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message on the stream must be Register")
         register = first.register
-        problem = enrollment.check_credential(self.context, register.hostname, metadata)
+        problem = await self._in_thread(enrollment.check_credential, self.context, register.hostname, metadata)
         if problem:
             logger.warning("stream from host %r rejected: %s", register.hostname, problem)
-            grpc_context.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
+            await grpc_context.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
 
         existing = self.registry.get(register.hostname)
         if existing is not None and existing.boot_id != register.boot_id and not existing.closed.is_set():
             logger.warning("second agent for host %r rejected: another agent process is connected", register.hostname)
-            grpc_context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another agent is connected for host {register.hostname}; a host runs one agent")
+            await grpc_context.abort(grpc.StatusCode.ALREADY_EXISTS, f"another agent is connected for host {register.hostname}; a host runs one agent")
 
-        host = self._register(register, grpc_context.peer())
-        connection = AgentConnection(hostname=host.hostname, boot_id=register.boot_id)
+        host = await self._in_thread(self._register, register, grpc_context.peer())
+        connection = AgentConnection(hostname=host.hostname, boot_id=register.boot_id, loop=asyncio.get_running_loop())
         self.registry.add(connection)
-        reader = threading.Thread(target=self._read, args=(request_iterator, connection), name=f"agent-{host.hostname}", daemon=True)
-        reader.start()
-        grpc_context.add_callback(connection.close)
+        reader = asyncio.create_task(self._read(request_iterator, connection))
         self.on_change()
 
         yield agent_pb2.ServerMessage(registered=agent_pb2.Registered(host_id=str(host.id), heartbeat_interval_seconds=self.context.config.heartbeat_interval))
         try:
-            while grpc_context.is_active():
-                try:
-                    message = connection.outgoing.get(timeout=1.0)
-                except queue.Empty:
-                    continue
+            while True:
+                message = await connection.outgoing.get()
                 if message is None:
                     break
                 yield message
         finally:
+            reader.cancel()
+            connection.close()
             self.registry.remove(connection)
-            self._mark_disconnected(connection)
+            await self._in_thread(self._mark_disconnected, connection)
             logger.info("stream of host %s closed", connection.hostname)
 
     def _register(self, register: agent_pb2.Register, peer: str) -> Host:
         ip_address = register.ip_address or _peer_address(peer)
-        with database.connection_context():
-            with database.atomic():
-                host = Host.get_or_none(Host.hostname == register.hostname)
-                restarted = host is not None and host.boot_id and host.boot_id != register.boot_id
-                fields = dict(
-                    ip_address=ip_address,
-                    os_family=register.os_family,
-                    os_release=register.os_release,
-                    agent_version=register.agent_version,
-                    cpu_count=register.cpu_count,
-                    memory_bytes=register.memory_bytes,
-                    boot_id=register.boot_id,
-                    agent_state="CONNECTED",
-                    last_heartbeat_at=utcnow(),
-                )
-                if host is None:
-                    host = Host.create(hostname=register.hostname, **fields)
-                    logger.info("host %s registered from %s", host.hostname, ip_address)
-                else:
-                    Host.update(**fields).where(Host.id == host.id).execute()
-                    logger.info("host %s connected again (agent restarted: %s)", host.hostname, bool(restarted))
-                if restarted:
-                    self._fail_lost_tasks(host, set(register.running_task_ids))
-            return Host.get_by_id(host.id)
+        with database.atomic():
+            host = Host.get_or_none(Host.hostname == register.hostname)
+            restarted = host is not None and host.boot_id and host.boot_id != register.boot_id
+            fields = dict(
+                ip_address=ip_address,
+                os_family=register.os_family,
+                os_release=register.os_release,
+                agent_version=register.agent_version,
+                cpu_count=register.cpu_count,
+                memory_bytes=register.memory_bytes,
+                boot_id=register.boot_id,
+                agent_state="CONNECTED",
+                last_heartbeat_at=utcnow(),
+            )
+            if host is None:
+                host = Host.create(hostname=register.hostname, **fields)
+                logger.info("host %s registered from %s", host.hostname, ip_address)
+            else:
+                Host.update(**fields).where(Host.id == host.id).execute()
+                logger.info("host %s connected again (agent restarted: %s)", host.hostname, bool(restarted))
+            if restarted:
+                self._fail_lost_tasks(host, set(register.running_task_ids))
+        return Host.get_by_id(host.id)
 
     def _fail_lost_tasks(self, host: Host, still_running: set[int]) -> None:
         """Fail tasks the previous agent process on ``host`` was running and the new one does not have."""
@@ -177,26 +200,63 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
     def _mark_disconnected(self, connection: AgentConnection) -> None:
         if self.registry.get(connection.hostname) is not None:
             return
-        with database.connection_context():
-            Host.update(agent_state="DISCONNECTED").where(Host.hostname == connection.hostname).execute()
+        Host.update(agent_state="DISCONNECTED").where(Host.hostname == connection.hostname).execute()
 
-    def _read(self, request_iterator, connection: AgentConnection) -> None:
+    async def _read(self, request_iterator, connection: AgentConnection) -> None:
+        """Handle the agent's messages one after another, so a task's lines and result keep their order."""
         try:
-            with database.connection_context():
-                for message in request_iterator:
-                    kind = message.WhichOneof("body")
-                    if kind == "heartbeat":
-                        self._heartbeat(connection, message.heartbeat)
-                    elif kind == "task_event":
-                        self._task_event(message.task_event)
-                    elif kind == "task_result":
-                        self._task_result(connection, message.task_result)
+            async for message in request_iterator:
+                await self._in_thread(self._handle, connection, message)
+        except asyncio.CancelledError:
+            raise
         except grpc.RpcError:
             logger.info("stream of host %s broken", connection.hostname)
-        except Exception:  # noqa: BLE001 - a bad message must not kill the server thread silently
+        except Exception:  # noqa: BLE001 - a bad message must not end the stream silently
             logger.exception("failed to handle a message from host %s", connection.hostname)
         finally:
             connection.close()
+
+    def _handle(self, connection: AgentConnection, message: agent_pb2.AgentMessage) -> None:
+        kind = message.WhichOneof("body")
+        if kind == "heartbeat":
+            self._writes.put((kind, connection, message.heartbeat))
+        elif kind == "task_event":
+            self._task_event(message.task_event)
+        elif kind == "task_result":
+            self._writes.put((kind, connection, message.task_result))
+
+    # Batched writes
+
+    MAX_BATCH = 500
+
+    def _write_loop(self) -> None:
+        while True:
+            batch = [self._writes.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._writes.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write_batch(batch)
+            except Exception:  # noqa: BLE001 - the writer thread must keep running
+                logger.exception("failed to store a batch of %d agent messages", len(batch))
+
+    def _write_batch(self, batch: list) -> None:
+        acknowledged: list[tuple[AgentConnection, int]] = []
+        with database.atomic():
+            for kind, connection, message in batch:
+                if kind == "heartbeat":
+                    self._heartbeat(connection, message)
+                else:
+                    self._task_result(connection, message)
+                    acknowledged.append((connection, message.task_id))
+
+        # The agent drops a result from its outbox on ResultAck, so the ack goes only after the commit.
+        for connection, task_id in acknowledged:
+            connection.send(agent_pb2.ServerMessage(result_ack=agent_pb2.ResultAck(task_id=task_id)))
+        if acknowledged:
+            self.on_change()
 
     def _heartbeat(self, connection: AgentConnection, heartbeat: agent_pb2.Heartbeat) -> None:
         metrics = {
@@ -253,8 +313,6 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
             Task.update(log_lines=lines_written).where(Task.id == task.id).execute()
         self.logs.forget(result.task_id)
         self._job_of_task.pop(result.task_id, None)
-        connection.send(agent_pb2.ServerMessage(result_ack=agent_pb2.ResultAck(task_id=result.task_id)))
-        self.on_change()
 
 
 def _peer_address(peer: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from controlplane.models import SUCCESSFUL, HostComponent, Job, Service, Task
+from controlplane.models import SUCCESSFUL, HostComponent, Job, Service, Stage, Task
 
 logger = logging.getLogger(__name__)
 
@@ -22,26 +22,27 @@ STATE_AFTER_COMMAND = {
 CONFIGURING_JOBS = ("add_service", "add_components", "apply_config")
 
 
-def _host_component(task: Task) -> HostComponent | None:
-    stage = task.stage
+def _host_component(task: Task, stage: Stage, job: Job) -> HostComponent | None:
     return (
         HostComponent.select()
         .join(Service)
         .where(
-            (Service.cluster == task.job.cluster)
+            (Service.cluster == job.cluster_id)
             & (Service.name == stage.service)
             & (HostComponent.component == stage.component)
-            & (HostComponent.host == task.host)
+            & (HostComponent.host == task.host_id)
         )
         .first()
     )
 
 
 def task_succeeded(task: Task) -> None:
-    item = _host_component(task)
+    task = Task.select(Task, Stage, Job).join(Stage).switch(Task).join(Job).where(Task.id == task.id).get()
+    stage, job = task.stage, task.job
+    item = _host_component(task, stage, job)
     if item is None:
         return
-    command = task.stage.command
+    command = stage.command
     # config_version is the version the component runs with. A running server keeps its
     # old version after configure until a start of the same job, so restart_required stays
     # true when the restart of its batch fails or never runs.

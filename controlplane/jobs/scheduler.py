@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from controlplane.db import database
 from controlplane.jobs import effects
-from controlplane.jobs.assignment import build_assignment
+from controlplane.jobs.assignment import StageAssignment
 from controlplane.models import (
     CANCELED,
     FAILED,
@@ -23,6 +23,7 @@ from controlplane.models import (
     PENDING,
     RUNNING,
     SUCCESSFUL,
+    Host,
     Job,
     Stage,
     Task,
@@ -60,7 +61,7 @@ def record_task_result(task: Task, state: str, return_code: int, message: str, s
             state = FAILED
         Task.update(state=state, return_code=return_code, message=message, summary=summary, ended_at=utcnow()).where(Task.id == task.id).execute()
         if state == SUCCESSFUL:
-            effects.task_succeeded(Task.get_by_id(task.id))
+            effects.task_succeeded(task)
 
 
 def queue_position(job: Job) -> int | None:
@@ -191,9 +192,15 @@ class Scheduler:
 
     def _advance_stage(self, job: Job, stage: Stage, tasks: list[Task]) -> None:
         now = utcnow()
+        hostnames = {host.id: host.hostname for host in Host.select(Host.id, Host.hostname).where(Host.id.in_([task.host_id for task in tasks]))}
+        template: StageAssignment | None = None
         for task in tasks:
             if task.state == PENDING and not job.cancel_requested and (task.next_attempt_at is None or task.next_attempt_at <= now):
-                self._dispatch(job, stage, task)
+                if template is None:
+                    template = self._stage_assignment(job, stage)
+                    if template is None:
+                        break
+                self._dispatch(job, stage, task, template, hostnames[task.host_id])
             elif task.state == RUNNING:
                 self._check_timeout(job, task, now)
 
@@ -210,19 +217,23 @@ class Scheduler:
         stage.state = state
         logger.info("job %d stage %d %r ended %s", job.id, stage.position, stage.name, state)
 
-    def _dispatch(self, job: Job, stage: Stage, task: Task) -> None:
-        hostname = task.host.hostname
+    def _stage_assignment(self, job: Job, stage: Stage) -> StageAssignment | None:
+        """Build what every task of the stage sends; on failure, fail the stage's pending tasks with the reason."""
+        try:
+            return StageAssignment(self.context, job, stage)
+        except Exception as error:  # noqa: BLE001 - a stage that cannot be built fails with the reason
+            logger.exception("job %d stage %d %r: tasks could not be built", job.id, stage.position, stage.name)
+            Task.update(state=FAILED, message=f"could not build the task: {error}", ended_at=utcnow()).where((Task.stage == stage) & (Task.state == PENDING)).execute()
+            return None
+
+    def _dispatch(self, job: Job, stage: Stage, task: Task, template: StageAssignment, hostname: str) -> None:
         connection = self.context.agents.get(hostname)
         if connection is None:
             self._delivery_failed(job, task, f"the agent on host {hostname} is not connected")
             return
-        try:
-            assignment = build_assignment(self.context, task)
-        except Exception as error:  # noqa: BLE001 - a task that cannot be built fails with the reason
-            logger.exception("job %d task %d on host %s could not be built", job.id, task.id, hostname)
-            Task.update(state=FAILED, message=f"could not build the task: {error}", ended_at=utcnow()).where(Task.id == task.id).execute()
-            return
-        Task.update(state=RUNNING, started_at=task.started_at or utcnow(), dispatched_at=utcnow(), agent_boot_id=connection.boot_id).where(Task.id == task.id).execute()
+        assignment = template.for_task(task, hostname)
+        now = utcnow()
+        Task.update(state=RUNNING, started_at=task.started_at or now, dispatched_at=now, agent_boot_id=connection.boot_id).where(Task.id == task.id).execute()
         if not connection.send(agent_pb2.ServerMessage(assignment=assignment)):
             Task.update(state=PENDING).where(Task.id == task.id).execute()
             self._delivery_failed(job, task, f"the stream to host {hostname} closed before the task was sent")
