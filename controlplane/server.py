@@ -182,8 +182,8 @@ def run_server(config: ServerConfig) -> None:
         def shutdown_and_exit() -> None:
             server.shutdown()
             logging.shutdown()
-            # NOTE: waitress has no clean way to end run() from another thread while a
-            # followed log stream is open; every write is committed, so exiting here is safe.
+            # NOTE: waitress cannot end run() from another thread while a followed log stream
+            # is open. Every write is already committed, so exiting here is safe.
             os._exit(0)
 
         threading.Thread(target=shutdown_and_exit, daemon=True).start()

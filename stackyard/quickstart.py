@@ -62,7 +62,7 @@ def _wait_for_health(client: StackyardClient, log_path: Path, timeout: float = 6
             return
         except Exception:  # noqa: BLE001 - any failure means "not up yet"
             time.sleep(0.5)
-    raise SystemExit(f"the server did not answer within {timeout:.0f} s; see {log_path}")
+    raise SystemExit(f"the server did not respond within {timeout:.0f} s; see {log_path}")
 
 
 def _wait_for_host(client: StackyardClient, hostname: str, log_path: Path, timeout: float = 60.0) -> None:

@@ -261,17 +261,22 @@ class ComponentHosts(MethodView):
         definition = stack.services[service.name]
         if component not in definition.components:
             raise NotFoundError(f"component {component!r} is not part of service {service.name!r}")
-        current = requests.placement(service).get(component, [])
-        current_names = {host.hostname.lower() for host in current}
+
+        hostnames = {name: [host.hostname for host in hosts] for name, hosts in requests.placement(service).items()}
+        current_names = hostnames.get(component, [])
         new_names = expand_hosts(body["hosts"])
-        already = [name for name in new_names if name.lower() in current_names]
+        already = [name for name in new_names if name.lower() in {current.lower() for current in current_names}]
         if already:
             raise ConflictError(f"component {component!r} already runs on {already}", field="hosts")
-        problem = definition.components[component].cardinality_error(len(current) + len(new_names))
+        problem = definition.components[component].cardinality_error(len(current_names) + len(new_names))
         if problem:
             raise BadRequestError(problem, field="hosts")
-        placement = _resolve_placement(cluster, definition, {**{name: [h.hostname for h in hosts] for name, hosts in requests.placement(service).items()}, component: [h.hostname for h in current] + new_names})
+
+        # Resolving the whole placement checks that every new host is registered and in the cluster.
+        hostnames[component] = current_names + new_names
+        placement = _resolve_placement(cluster, definition, hostnames)
         new_hosts = [host for host in placement[component] if host.hostname in new_names]
+
         version = current_version(service)
         with database.atomic():
             for host in new_hosts:

@@ -23,7 +23,7 @@ def cached_role_archive(stack, definition) -> bytes:
     """Return the role archive of a service, built once per server process.
 
     NOTE: a server reads its stacks once at start, so changes to a stack folder take effect
-    after a restart; caching the archive keeps that rule for the role files too.
+    after a restart. Caching the archive applies the same rule to the role files.
     """
     key = (stack.name, stack.version, definition.name)
     with _archives_lock:

@@ -30,7 +30,7 @@ def cancel_job(context, job: Job, username: str) -> Job:
         connection = context.agents.get(task.host.hostname)
         if connection is not None:
             connection.send(agent_pb2.ServerMessage(cancel=agent_pb2.TaskCancel(task_id=task.id, reason=f"job canceled by {username}")))
-    logger.info("job %d cancel requested by %s; %d running tasks told to stop", job.id, username, len(running))
+    logger.info("job %d cancel requested by %s; cancel sent for %d running tasks", job.id, username, len(running))
     return Job.get_by_id(job.id)
 
 

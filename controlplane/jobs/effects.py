@@ -1,4 +1,4 @@
-"""What a finished task or job changes in the cluster's records."""
+"""Updates to the cluster's records when a task or a job finishes."""
 
 from __future__ import annotations
 
