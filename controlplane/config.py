@@ -39,6 +39,10 @@ class ServerConfig:
     # Failures in the window after which logins are rejected with 429.
     login_reject_after: int = 10
     login_delay: float = 1.0
+    # Limits per client address are higher than per user, because many users may share one
+    # address (a proxy, or every user of a single-host setup); both slow down, then reject.
+    login_address_slow_after: int = 10
+    login_address_reject_after: int = 50
     # Largest accepted request body in bytes.
     max_body_bytes: int = 1024 * 1024
     # Serve gRPC with TLS from the server's own certificate authority.

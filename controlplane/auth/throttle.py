@@ -1,9 +1,10 @@
 """Slow down, then reject, repeated failed logins for one user or one address.
 
 The limits come from ServerConfig: failures are counted over ``login_failure_window``
-seconds; once ``login_slow_after`` failures are in the window each further attempt first
-waits ``login_delay`` seconds, and at ``login_reject_after`` failures logins are rejected
-with 429 until old failures leave the window. A correct password is rejected too while the
+seconds. Once ``login_slow_after`` failures of one user (``login_address_slow_after`` of one
+address) are in the window, each further attempt first waits ``login_delay`` seconds. At
+``login_reject_after`` failures of the user (``login_address_reject_after`` of the address)
+logins are rejected with 429 until old failures leave the window. A correct password is rejected too while the
 limit holds, so a guesser learns nothing from the answer.
 """
 
@@ -20,25 +21,32 @@ from controlplane.models import LoginFailure, utcnow
 logger = logging.getLogger(__name__)
 
 
-def _keys(username: str, address: str) -> list[str]:
-    return [f"user:{username.lower()}", f"address:{address}"]
+def _user_key(username: str) -> str:
+    return f"user:{username.lower()}"
+
+
+def _address_key(address: str) -> str:
+    return f"address:{address}"
+
+
+def _failures(key: str, since) -> int:
+    return LoginFailure.select().where((LoginFailure.key == key) & (LoginFailure.created_at > since)).count()
 
 
 def check_login_allowed(username: str, address: str, config: ServerConfig) -> None:
     """Raise TooManyRequestsError when ``username`` or ``address`` failed too often; else maybe wait."""
     window = timedelta(seconds=config.login_failure_window)
     since = utcnow() - window
-    worst = 0
-    for key in _keys(username, address):
-        count = LoginFailure.select().where((LoginFailure.key == key) & (LoginFailure.created_at > since)).count()
-        worst = max(worst, count)
-    if worst >= config.login_reject_after:
-        logger.warning("login rejected for user %r from %s after %d failures", username, address, worst)
+    user_failures = _failures(_user_key(username), since)
+    address_failures = _failures(_address_key(address), since)
+
+    if user_failures >= config.login_reject_after or address_failures >= config.login_address_reject_after:
+        logger.warning("login rejected for user %r from %s after %d user and %d address failures", username, address, user_failures, address_failures)
         raise TooManyRequestsError(
             f"too many failed logins for user {username!r} or address {address}; try again in {_minutes(window)} minutes",
             retry_after_seconds=config.login_failure_window,
         )
-    if worst >= config.login_slow_after:
+    if user_failures >= config.login_slow_after or address_failures >= config.login_address_slow_after:
         time.sleep(config.login_delay)
 
 
@@ -48,12 +56,12 @@ def _minutes(window: timedelta) -> int:
 
 def record_login_failure(username: str, address: str) -> None:
     logger.warning("failed login for user %r from %s", username, address)
-    for key in _keys(username, address):
-        LoginFailure.create(key=key)
+    LoginFailure.create(key=_user_key(username))
+    LoginFailure.create(key=_address_key(address))
 
 
 def clear_login_failures(username: str) -> None:
-    LoginFailure.delete().where(LoginFailure.key == f"user:{username.lower()}").execute()
+    LoginFailure.delete().where(LoginFailure.key == _user_key(username)).execute()
 
 
 def purge_old_failures(window_seconds: int) -> int:

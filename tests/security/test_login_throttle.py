@@ -73,15 +73,26 @@ def test_user_failures_slowed_then_rejected(throttled, sleeps, caplog):
     assert not any("wrong-password" in message or "test-admin-password" in message for message in messages)
 
 
-def test_address_failures_block_other_users(throttled):
+def test_few_address_failures_spare_other_users(throttled):
     for attempt in range(10):
         response, _ = _attempt(throttled, f"guess{attempt}", "wrong-password", address="198.51.100.7")
         assert response.status_code == 401
 
-    rejected, _ = _attempt(throttled, "admin", "test-admin-password", address="198.51.100.7")
+    allowed, _ = _attempt(throttled, "admin", "test-admin-password", address="198.51.100.7")
+    assert allowed.status_code == 200, "ten mistakes from a shared address must not lock out every user"
+
+
+def test_address_failures_block_other_users(tmp_path, monkeypatch):
+    server = build_server(tmp_path / "address", monkeypatch, login_delay=DELAY, login_address_slow_after=100, login_address_reject_after=10)
+    for attempt in range(10):
+        response, _ = _attempt(server, f"guess{attempt}", "wrong-password", address="198.51.100.7")
+        assert response.status_code == 401
+
+    rejected, _ = _attempt(server, "admin", "test-admin-password", address="198.51.100.7")
     assert rejected.status_code == 429
-    allowed, _ = _attempt(throttled, "admin", "test-admin-password", address="198.51.100.8")
+    allowed, _ = _attempt(server, "admin", "test-admin-password", address="198.51.100.8")
     assert allowed.status_code == 200
+    server.close()
 
 
 def test_success_resets_user_count(throttled, sleeps):
