@@ -176,6 +176,13 @@ def _register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
+    @app.errorhandler(RecursionError)
+    def handle_deep_nesting(error: RecursionError):
+        # Python's JSON parser and marshmallow recurse once per nesting level of the body.
+        logger.warning("rejected %s %s: body nested too deeply", request.method, request.path)
+        body = {"code": 400, "status": "Bad Request", "message": "the request body is nested too deeply; send a flat JSON document as the API documents it"}
+        return jsonify(body), 400
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         logger.exception("unexpected error on %s %s", request.method, request.path)

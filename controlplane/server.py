@@ -25,7 +25,7 @@ from controlplane.db import database, open_database
 from controlplane.jobs.dispatch import MAX_MESSAGE_BYTES, AgentRegistry, AgentService
 from controlplane.jobs.logs import TaskLogStore
 from controlplane.jobs.scheduler import Scheduler
-from controlplane.models import Host, User, utcnow
+from controlplane.models import Host, HostComponent, User, utcnow
 from controlplane.secrets_store import KeyStore, hash_password
 from controlplane.stacks import load_catalogue
 from stackyard.v1 import agent_pb2_grpc
@@ -127,7 +127,9 @@ class Server:
     def _mark_silent_agents(self) -> None:
         """Mark hosts whose agent sent no heartbeat for three intervals as DISCONNECTED."""
         silent_since = utcnow() - timedelta(seconds=3 * self.config.heartbeat_interval)
-        with database.connection_context():
+        with database.connection_context(), database.atomic():
+            silent = Host.select(Host.id).where((Host.agent_state == "CONNECTED") & (Host.last_heartbeat_at < silent_since))
+            HostComponent.update(live_status="UNKNOWN").where(HostComponent.host.in_(silent)).execute()
             Host.update(agent_state="DISCONNECTED").where((Host.agent_state == "CONNECTED") & (Host.last_heartbeat_at < silent_since)).execute()
 
     def serve_forever(self) -> None:

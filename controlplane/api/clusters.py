@@ -31,6 +31,10 @@ def get_cluster(name: str) -> Cluster:
     return cluster
 
 
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
 def cluster_health(cluster: Cluster) -> dict:
     hosts = list(cluster.hosts)
     components = list(HostComponent.select().join(Service).where(Service.cluster == cluster))
@@ -88,6 +92,9 @@ class Clusters(MethodView):
     def post(self, body):
         """Create a cluster, optionally with hosts (names or patterns such as node-0[1-3])."""
         catalogue = server_context().catalogue
+        if body["stack_version"] is None:
+            versions = [version for stack_name, version in catalogue.stacks if stack_name == body["stack_name"]]
+            body["stack_version"] = max(versions, key=_version_key) if versions else ""
         if (body["stack_name"], body["stack_version"]) not in catalogue.stacks:
             known = ", ".join(f"{name}/{version}" for name, version in sorted(catalogue.stacks))
             raise BadRequestError(f"stack {body['stack_name']}/{body['stack_version']} is not in the catalogue; known stacks: {known}", field="stack_name")
@@ -123,6 +130,12 @@ class ClusterByName(MethodView):
     def patch(self, body, name):
         """Change a cluster's description, root directory or service user group."""
         cluster = get_cluster(name)
+        moved = [key for key in ("root_dir", "user_group") if key in body and body[key] != getattr(cluster, key)]
+        if moved and cluster.services.count():
+            raise ConflictError(
+                f"{moved[0]} cannot change while cluster {name!r} has services, because they run from the old value; remove the services first",
+                field=moved[0],
+            )
         for key, value in body.items():
             setattr(cluster, key, value)
         cluster.save()

@@ -109,7 +109,7 @@ class ClusterCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Regexp(NAME_PATTERN, error="name " + NAME_RULE))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     stack_name = fields.String(load_default="bigtop", validate=validate.Length(min=1, max=64))
-    stack_version = fields.String(load_default="3.3", validate=validate.Length(min=1, max=32))
+    stack_version = fields.String(load_default=None, validate=validate.Length(min=1, max=32), metadata={"description": "Defaults to the newest loaded version of the stack."})
     root_dir = fields.String(load_default="/var/lib/stackyard", validate=validate.Regexp(r"^/[A-Za-z0-9._/-]{0,254}$", error="root_dir must be an absolute path of letters, digits, '.', '_', '-' and '/'"))
     user_group = fields.String(load_default="hadoop", validate=validate.Regexp(r"^[a-z_][a-z0-9_-]{0,31}$", error="user_group must be a valid group name"))
     hosts = fields.List(fields.String(validate=validate.Length(min=1, max=253)), load_default=list)

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from controlplane.assistant.patterns import match_patterns
-from controlplane.models import FAILED, Cluster, HostComponent, Job, Service, Task
+from controlplane.models import FAILED, FINISHED_STATES, Cluster, HostComponent, Job, Service, Task
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,11 @@ def cluster_findings(cluster: Cluster) -> list[dict]:
         if item.state == "STARTED" and item.live_status == "STOPPED":
             findings.append({"host": item.host.hostname, "service": item.service.name, "component": item.component, "problem": "component-down", "evidence": "started by a job but reported stopped by the agent", "advice": f"Read the component's log on the host, then start it again (POST /api/v1/clusters/{cluster.name}/services/{item.service.name}/components/{item.component}/actions with action start)."})
 
-    failed = Job.select().where((Job.cluster == cluster) & (Job.state == FAILED)).order_by(Job.id.desc()).first()
-    if failed is not None:
-        findings.append({"job": failed.id, "problem": "last-job-failed", "evidence": failed.message[:500], "advice": f"GET /api/v1/jobs/{failed.id}/advice explains the failed tasks; POST /api/v1/jobs/{failed.id}/retry runs the job again from its first failed stage."})
+    last = Job.select().where((Job.cluster == cluster) & (Job.state.in_(FINISHED_STATES))).order_by(Job.id.desc()).first()
+    if last is not None and last.state == FAILED:
+        failed_task = Task.select().where((Task.job == last) & (Task.state == FAILED)).order_by(Task.id).first()
+        evidence = failed_task.message if failed_task is not None and failed_task.message else last.message
+        findings.append({"job": last.id, "problem": "last-job-failed", "evidence": evidence[:500], "advice": f"GET /api/v1/jobs/{last.id}/advice explains the failed tasks; POST /api/v1/jobs/{last.id}/retry runs the job again from its first failed stage."})
     return findings
 
 

@@ -40,6 +40,11 @@ def retry_job(job: Job, username: str) -> Job:
         job = Job.get_by_id(job.id)
         if job.state not in (FAILED, CANCELED):
             raise ConflictError(f"job {job.id} is {job.state}; only a FAILED or CANCELED job can be retried")
+        later = Job.select().where((Job.cluster == job.cluster) & (Job.id > job.id)).order_by(Job.id).first()
+        if later is not None:
+            # A retry replays the plan made for the cluster as it was; a later job may have
+            # changed the services or configuration that plan assumed.
+            raise ConflictError(f"job {job.id} cannot be retried because job {later.id} was created on cluster {job.cluster.name!r} after it; request the change again instead")
         unfinished = Stage.select(Stage.id).where((Stage.job == job) & (Stage.state != SUCCESSFUL))
         Stage.update(state=PENDING, started_at=None, ended_at=None).where(Stage.id.in_(unfinished)).execute()
         Task.update(

@@ -200,7 +200,11 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
     def _mark_disconnected(self, connection: AgentConnection) -> None:
         if self.registry.get(connection.hostname) is not None:
             return
-        Host.update(agent_state="DISCONNECTED").where(Host.hostname == connection.hostname).execute()
+        with database.atomic():
+            Host.update(agent_state="DISCONNECTED").where(Host.hostname == connection.hostname).execute()
+            # Without an agent nobody reports the components' status, so it is unknown.
+            host_ids = Host.select(Host.id).where(Host.hostname == connection.hostname)
+            HostComponent.update(live_status="UNKNOWN").where(HostComponent.host.in_(host_ids)).execute()
 
     async def _read(self, request_iterator, connection: AgentConnection) -> None:
         """Handle the agent's messages one after another, so a task's lines and result keep their order."""

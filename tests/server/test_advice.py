@@ -51,3 +51,22 @@ def test_cluster_advice_reports_disconnected_agent(api, hosts):
     Host.update(agent_state="DISCONNECTED").where(Host.hostname == "node-02").execute()
     findings = api.call("GET", "/clusters/prod/advice").json["findings"]
     assert {(item["problem"], item["host"]) for item in findings} == {("agent-disconnected", "node-02")}
+
+
+def test_cluster_advice_ignores_failure_before_success(api, app_server, hosts):
+    job = _failed_job(app_server, "task 'Wait for the client port' failed: Timeout when waiting for 127.0.0.1:2181", PORT_CLASH_LOG)
+    findings = api.call("GET", "/clusters/prod/advice").json["findings"]
+    assert [(item["problem"], item["job"]) for item in findings] == [("last-job-failed", job.id)]
+    assert "Timeout when waiting" in findings[0]["evidence"]
+
+    Job.create(cluster=job.cluster, name="Start zookeeper", kind="service_action", state="SUCCESSFUL")
+    assert api.call("GET", "/clusters/prod/advice").json["findings"] == []
+
+
+def test_retry_rejected_after_later_job(api, app_server, hosts):
+    job = _failed_job(app_server, "exit code 3", "boom\n")
+    later = Job.create(cluster=job.cluster, name="Stop zookeeper", kind="service_action", state="SUCCESSFUL")
+    response = api.call("POST", f"/jobs/{job.id}/retry")
+    assert response.status_code == 409
+    assert f"job {later.id} was created" in response.json["message"]
+    assert Job.get_by_id(job.id).state == "FAILED"

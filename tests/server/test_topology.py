@@ -159,3 +159,26 @@ def test_action_parameters_reach_job(api, hosts):
     response = api.call("POST", "/clusters/prod/services/zookeeper/actions", {"action": "check", "parameters": {"zookeeper_note": "{{ lookup('pipe', 'id') }}"}})
     assert response.status_code == 202, response.json
     assert Job.get_by_id(response.json["id"]).params["variables"] == {"zookeeper_note": "{{ lookup('pipe', 'id') }}"}
+
+
+def test_deeply_nested_body_rejected(api):
+    body = "[" * 100000 + "]" * 100000
+    response = api.client.post("/api/v1/clusters", data=body, content_type="application/json", headers={"Authorization": f"Bearer {api.token}"})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json["message"]
+    assert api.call("GET", "/clusters").status_code == 200
+
+
+def test_stack_version_defaults_to_newest(api):
+    response = api.call("POST", "/clusters", {"name": "infra", "stack_name": "infra"})
+    assert response.status_code == 201, response.json
+    assert response.json["stack_version"] == "1.0"
+
+
+def test_root_dir_fixed_while_services_exist(api, hosts):
+    _add_zookeeper(api)
+    response = api.call("PATCH", "/clusters/prod", {"root_dir": "/srv/other"})
+    assert response.status_code == 409
+    assert response.json["field"] == "root_dir"
+    assert api.call("GET", "/clusters/prod").json["root_dir"] == "/var/lib/stackyard"
+    assert api.call("PATCH", "/clusters/prod", {"description": "still editable"}).status_code == 200
