@@ -15,7 +15,7 @@ from controlplane.auth.policy import requires
 from controlplane.configs import create_version, current_version, diff_values, masked, merge_values, read_values, secret_keys
 from controlplane.context import server_context
 from controlplane.db import database
-from controlplane.errors import BadRequestError, NotFoundError
+from controlplane.errors import BadRequestError, ConflictError, NotFoundError
 from controlplane.jobs import requests
 from controlplane.jobs.planner import create_job
 from controlplane.models import ConfigVersion
@@ -80,6 +80,8 @@ class Configs(MethodView):
                 values = definition.validate_values(merge_values(base, body["configs"]))
             except PropertyError as error:
                 raise BadRequestError(str(error), field="configs") from None
+            if latest is not None and values == base:
+                raise BadRequestError(f"configs: no property differs from the current version {latest.version}; nothing to save", field="configs")
             version = create_version(context, service, values, g.user.username, body["message"])
         return _version_view(context, definition, version, version.version)
 
@@ -121,6 +123,9 @@ class ConfigRevert(MethodView):
         _, service, definition = _service_and_definition(cluster_name, service_name)
         with database.atomic():
             old = _version(service, body["version"])
+            latest = current_version(service)
+            if read_values(context, old) == read_values(context, latest):
+                raise ConflictError(f"version {old.version} has the same values as the current version {latest.version}; nothing to revert")
             message = body["message"] or f"revert to version {old.version}"
             version = create_version(context, service, read_values(context, old), g.user.username, message)
         return _version_view(context, definition, version, version.version)

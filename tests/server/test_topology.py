@@ -182,3 +182,14 @@ def test_root_dir_fixed_while_services_exist(api, hosts):
     assert response.json["field"] == "root_dir"
     assert api.call("GET", "/clusters/prod").json["root_dir"] == "/var/lib/stackyard"
     assert api.call("PATCH", "/clusters/prod", {"description": "still editable"}).status_code == 200
+
+
+def test_config_change_without_difference_rejected(api, hosts):
+    _add_zookeeper(api)
+    response = api.call("POST", "/clusters/prod/services/zookeeper/configs", {"configs": {"zoo.cfg": {"tickTime": 2000}}, "message": "same"})
+    assert response.status_code == 400
+    assert "no property differs" in response.json["message"]
+
+    revert = api.call("POST", "/clusters/prod/services/zookeeper/configs/revert", {"version": 1})
+    assert revert.status_code == 409
+    assert len(api.call("GET", "/clusters/prod/services/zookeeper/configs").json) == 1
