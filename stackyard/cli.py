@@ -66,21 +66,33 @@ def _stacks_build(args: argparse.Namespace) -> int:
 
 
 def _api(args: argparse.Namespace) -> int:
+    import requests
+
     from stackyard.client import ApiError, StackyardClient
 
-    token = os.environ.get("STACKYARD_TOKEN")
-    client = StackyardClient(args.url, token)
-    if not token:
-        password = os.environ.get("STACKYARD_PASSWORD")
-        if not password:
-            print("set STACKYARD_TOKEN, or STACKYARD_USER and STACKYARD_PASSWORD", file=sys.stderr)
-            return 2
-        client.login(os.environ.get("STACKYARD_USER", "admin"), password)
-    body = json.loads(args.body) if args.body else None
+    path = args.path if args.path.startswith("/") else "/" + args.path
     try:
-        result = client.request(args.method.upper(), args.path, json=body)
+        body = json.loads(args.body) if args.body else None
+    except json.JSONDecodeError as error:
+        print(f"invalid JSON body: {error}", file=sys.stderr)
+        return 2
+
+    token = os.environ.get("STACKYARD_TOKEN")
+    password = os.environ.get("STACKYARD_PASSWORD")
+    if not token and not password:
+        print("set STACKYARD_TOKEN, or STACKYARD_USER (default admin) and STACKYARD_PASSWORD", file=sys.stderr)
+        return 2
+
+    client = StackyardClient(args.url, token)
+    try:
+        if not token:
+            client.login(os.environ.get("STACKYARD_USER", "admin"), password)
+        result = client.request(args.method.upper(), path, json=body)
     except ApiError as error:
         print(json.dumps(error.body, indent=2) if isinstance(error.body, dict) else error, file=sys.stderr)
+        return 1
+    except requests.RequestException as error:
+        print(f"cannot reach the server at {args.url}: {error}", file=sys.stderr)
         return 1
     if result is not None:
         print(result if isinstance(result, str) else json.dumps(result, indent=2, default=str))
@@ -122,7 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--stack-dir", action="append", default=[], help="extra folder of stacks (repeatable)")
     build.set_defaults(handler=_stacks_build)
 
-    api = commands.add_parser("api", help="send one REST request, for example: stackyard api GET /clusters")
+    api = commands.add_parser(
+        "api",
+        help="send one REST request, for example: stackyard api GET /clusters",
+        description="Send one REST request and print the JSON response. Authenticate with $STACKYARD_TOKEN (a bearer token), "
+        "or with $STACKYARD_USER (default admin) and $STACKYARD_PASSWORD.",
+    )
     api.add_argument("method", help="GET, POST, PUT, PATCH or DELETE")
     api.add_argument("path", help="path under /api/v1, for example /jobs/3")
     api.add_argument("body", nargs="?", help="JSON request body")

@@ -42,3 +42,21 @@ def test_api_shortcut_prints_json(server):
     missing = subprocess.run([*STACKYARD, "api", "GET", "/clusters/nope"], capture_output=True, text=True, timeout=60, env=env)
     assert missing.returncode == 1
     assert "cluster 'nope' not found" in missing.stderr
+
+
+@pytest.mark.e2e
+def test_api_shortcut_reports_errors_plainly(server):
+    env = dict(os.environ, STACKYARD_URL=server.url, STACKYARD_PASSWORD="wrong-password")
+    wrong = subprocess.run([*STACKYARD, "api", "GET", "clusters"], capture_output=True, text=True, timeout=60, env=env)
+    assert wrong.returncode == 1
+    assert "wrong username or password" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+    env["STACKYARD_PASSWORD"] = ADMIN_PASSWORD
+    malformed = subprocess.run([*STACKYARD, "api", "POST", "/clusters", "{not json"], capture_output=True, text=True, timeout=60, env=env)
+    assert malformed.returncode == 2
+    assert "invalid JSON body" in malformed.stderr
+
+    unreachable = subprocess.run([*STACKYARD, "api", "GET", "/clusters", "--url", "http://127.0.0.1:1"], capture_output=True, text=True, timeout=60, env=env)
+    assert unreachable.returncode == 1
+    assert "cannot reach the server" in unreachable.stderr
