@@ -49,7 +49,7 @@ def _quickstart(args: argparse.Namespace) -> int:
 
     if args.stop:
         return stop_quickstart(args.http_port)
-    return run_quickstart(args.http_port, args.grpc_port, args.zookeeper_port)
+    return run_quickstart(args.http_port, args.grpc_port, args.zookeeper_port, args.root_dir)
 
 
 def _stacks_build(args: argparse.Namespace) -> int:
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     quickstart.add_argument("--http-port", type=int, default=8080, help="HTTP port of the server (default 8080)")
     quickstart.add_argument("--grpc-port", type=int, default=8835, help="gRPC port of the server (default 8835)")
     quickstart.add_argument("--zookeeper-port", type=int, default=2181, help="ZooKeeper client port (default 2181)")
+    quickstart.add_argument("--root-dir", default="/var/lib/stackyard", help="folder of ZooKeeper's config, data, logs and pid file (default /var/lib/stackyard)")
     quickstart.add_argument("--stop", action="store_true", help="stop ZooKeeper, the agent and the server that quickstart started")
     quickstart.set_defaults(handler=_quickstart)
 

@@ -54,14 +54,29 @@ def _admin_password(home: Path) -> str:
     return path.read_text().strip()
 
 
-def _wait_for_health(client: StackyardClient, log_path: Path, timeout: float = 60.0) -> None:
+def _healthy(client: StackyardClient) -> bool:
+    try:
+        client.get("/health", timeout=2)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not up"
+        return False
+
+
+def _log_tail(log_path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _wait_for_health(client: StackyardClient, pid_path: Path, log_path: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            client.get("/health", timeout=2)
+        if _read_pid(pid_path) is None:
+            raise SystemExit(f"the server exited during start-up; the end of {log_path}:\n{_log_tail(log_path)}")
+        if _healthy(client):
             return
-        except Exception:  # noqa: BLE001 - any failure means "not up yet"
-            time.sleep(0.5)
+        time.sleep(0.5)
     raise SystemExit(f"the server did not respond within {timeout:.0f} s; see {log_path}")
 
 
@@ -91,7 +106,13 @@ class _StageProgress:
             _print(f"  job {job['id']}: {stage['name']} on {hosts}: {state}")
 
 
-def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
+def _configured_client_port(client: StackyardClient) -> int:
+    versions = client.get("/clusters/demo/services/zookeeper/configs")
+    current = next(version for version in versions if version["current"])
+    return int(current["configs"]["zoo.cfg"]["clientPort"])
+
+
+def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int, root_dir: str) -> int:
     home = default_home()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     env = dict(os.environ, STACKYARD_HOME=str(home))
@@ -102,6 +123,11 @@ def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
 
     server_log = home / "server.log"
     if _read_pid(home / "server.pid") is None:
+        if _healthy(client):
+            raise SystemExit(
+                f"port {http_port} already serves a Stackyard server that this quickstart did not start (home {home}); "
+                "stop it, or pass --http-port and --grpc-port for another pair of ports"
+            )
         _print(f"starting the server (log: {server_log})")
         _start_background(
             [*executable, "server", "--http-port", str(http_port), "--grpc-port", str(grpc_port)],
@@ -109,8 +135,11 @@ def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
             home / "server.pid",
             dict(env, STACKYARD_ADMIN_PASSWORD=password),
         )
-    _wait_for_health(client, server_log)
-    client.login("admin", password)
+    _wait_for_health(client, home / "server.pid", server_log)
+    try:
+        client.login("admin", password)
+    except ApiError as error:
+        raise SystemExit(f"cannot log in as admin with the password in {home / 'admin-password'}: {error}") from None
 
     hostname = socket.gethostname()
     agent_log = home / "agent.log"
@@ -124,7 +153,7 @@ def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
 
     clusters = {cluster["name"]: cluster for cluster in client.get("/clusters")}
     if "demo" not in clusters:
-        client.post("/clusters", {"name": "demo", "description": "Created by stackyard quickstart", "stack_name": "bigtop", "stack_version": "3.3", "hosts": [hostname]})
+        client.post("/clusters", {"name": "demo", "description": "Created by stackyard quickstart", "stack_name": "bigtop", "stack_version": "3.3", "root_dir": root_dir, "hosts": [hostname]})
         _print("created cluster demo")
 
     services = {service["name"] for service in client.get("/clusters/demo/services")}
@@ -138,6 +167,10 @@ def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
             },
         )
     else:
+        configured_port = _configured_client_port(client)
+        if configured_port != zookeeper_port:
+            _print(f"ZooKeeper already exists on client port {configured_port}; --zookeeper-port applies only when quickstart adds ZooKeeper")
+            zookeeper_port = configured_port
         job = client.post("/clusters/demo/services/zookeeper/actions", {"action": "start"})
     _print(f"job {job['id']}: {job['name']}")
     job = client.wait_for_job(job["id"], on_progress=_StageProgress())
@@ -162,18 +195,9 @@ def run_quickstart(http_port: int, grpc_port: int, zookeeper_port: int) -> int:
 
 
 def stop_quickstart(http_port: int) -> int:
-    """Stop ZooKeeper through a job, then the agent and the server."""
+    """Stop ZooKeeper through a job, then the agent and the server; return 1 if something was left running."""
     home = default_home()
-    password_path = home / "admin-password"
-    if _read_pid(home / "server.pid") is not None and password_path.exists():
-        client = StackyardClient(f"http://127.0.0.1:{http_port}")
-        try:
-            client.login("admin", password_path.read_text().strip())
-            job = client.post("/clusters/demo/services/zookeeper/actions", {"action": "stop"})
-            job = client.wait_for_job(job["id"], timeout=120)
-            _print(f"job {job['id']}: stop ZooKeeper {job['state']}")
-        except (ApiError, OSError, TimeoutError) as error:
-            _print(f"could not stop ZooKeeper through the server: {error}")
+    clean = _stop_zookeeper(home, http_port)
 
     for name in ("agent", "server"):
         pid_path = home / f"{name}.pid"
@@ -189,4 +213,34 @@ def stop_quickstart(http_port: int) -> int:
             os.kill(pid, signal.SIGKILL)
         pid_path.unlink(missing_ok=True)
         _print(f"stopped the {name} (pid {pid})")
-    return 0
+    return 0 if clean else 1
+
+
+def _stop_zookeeper(home: Path, http_port: int) -> bool:
+    """Stop the demo ZooKeeper with a job; when that fails, kill it by its pid file. Return True when it is stopped."""
+    password_path = home / "admin-password"
+    root_dir = Path("/var/lib/stackyard")
+    if _read_pid(home / "server.pid") is not None and password_path.exists():
+        client = StackyardClient(f"http://127.0.0.1:{http_port}")
+        try:
+            client.login("admin", password_path.read_text().strip())
+            root_dir = Path(client.get("/clusters/demo")["root_dir"])
+            job = client.wait_for_job(client.post("/clusters/demo/services/zookeeper/actions", {"action": "stop"})["id"], timeout=120)
+            _print(f"job {job['id']}: stop ZooKeeper {job['state']}")
+            if job["state"] == "SUCCESSFUL":
+                return True
+        except (ApiError, OSError, TimeoutError) as error:
+            _print(f"could not stop ZooKeeper through the server: {error}")
+
+    pid_file = root_dir / "run" / "zookeeper_server.pid"
+    pid = _read_pid(pid_file)
+    if pid is None:
+        return True
+    _print(f"stopping ZooKeeper by its pid file {pid_file} (pid {pid})")
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if _read_pid(pid_file) is None:
+            return True
+        time.sleep(0.1)
+    _print(f"ZooKeeper (pid {pid}) is still running; stop it with: kill {pid}")
+    return False
