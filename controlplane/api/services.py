@@ -79,12 +79,23 @@ def service_view(service: Service) -> dict:
         "display_name": definition.display_name if definition else service.name,
         "cluster": cluster.name,
         "state": service.state,
+        "status": _live_summary(components),
         "config_version": version.version if version else 0,
         "components": components,
         "custom_commands": custom,
         "restart_required": restart_required(service),
     }
 
+
+
+def _live_summary(components: list[dict]) -> str:
+    """Summarize the agents' reports of the server components: RUNNING, STOPPED, PARTIAL or UNKNOWN."""
+    statuses = {item["live_status"] for item in components if item["category"] == "server"}
+    if len(statuses) == 1:
+        return statuses.pop()
+    if not statuses or statuses == {"UNKNOWN"}:
+        return "UNKNOWN"
+    return "PARTIAL"
 
 
 def _resolve_placement(cluster: Cluster, definition, components: dict[str, list[str]]) -> dict[str, list[Host]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stackyard.srvr import four_letter_word
-from tests.support.processes import free_port
+from tests.support.processes import free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def test_add_zookeeper_serves_srvr(server, agent, admin, cluster_name, tmp_path)
     log = admin.get(f"/jobs/{job['id']}/tasks/{task['id']}/log")
     assert "PLAY RECAP" in log
 
-    service = admin.get(f"/clusters/{cluster_name}/services/zookeeper")
+    service = wait_until(lambda: (found := admin.get(f"/clusters/{cluster_name}/services/zookeeper"))["status"] == "RUNNING" and found, 20, "ZooKeeper not reported RUNNING")
     states = {(item["component"], item["state"]) for item in service["components"]}
     assert ("zookeeper_server", "STARTED") in states
     assert ("zookeeper_client", "INSTALLED") in states
