@@ -8,13 +8,15 @@ from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from controlplane.api.schemas import ClusterCreateSchema, ClusterSchema, ClusterUpdateSchema, HostNamesSchema, RepositoriesSchema
+from controlplane.api.schemas import ClusterActionSchema, ClusterCreateSchema, ClusterSchema, ClusterUpdateSchema, HostNamesSchema, JobSchema, RepositoriesSchema
 from controlplane.auth.policy import requires
 from controlplane.context import server_context
 from controlplane.db import database
 from controlplane.errors import BadRequestError, ConflictError, NotFoundError
 from controlplane.hostnames import expand_hosts
 from controlplane.inventory import build_inventory
+from controlplane.jobs import requests
+from controlplane.jobs.planner import create_job
 from controlplane.models import Cluster, Host, HostComponent, Job, Repository, Service
 from stackyard.unsafe_yaml import dump_unsafe_yaml
 
@@ -234,3 +236,26 @@ class ClusterInventory(MethodView):
         # Every string is tagged !unsafe, so ansible-playbook never evaluates a config value
         # such as "{{ lookup('pipe', 'id') }}" on the machine that runs the inventory.
         return Response(dump_unsafe_yaml(document), mimetype="application/yaml")
+
+
+@blp.route("/<string:name>/actions")
+class ClusterActions(MethodView):
+    @requires("operator")
+    @blp.arguments(ClusterActionSchema)
+    @blp.response(202, JobSchema)
+    def post(self, body, name):
+        """Start, stop or restart every service of the cluster in the order the stack's rules give."""
+        from controlplane.api.jobs_view import job_view
+        from controlplane.api.services import stack_of
+        from controlplane.configs import current_version
+
+        cluster = get_cluster(name)
+        services = list(cluster.services)
+        if not services:
+            raise ConflictError(f"cluster {name!r} has no services to {body['action']}")
+        stack = stack_of(cluster)
+        placements = {service.name: requests.placement(service) for service in services}
+        stages = requests.cluster_action_stages(stack, placements, body["action"])
+        versions = {service.name: version.version for service in services if (version := current_version(service)) is not None}
+        job = create_job(cluster, f"{body['action'].capitalize()} all services of {name}", "cluster_action", stages, g.user.username, params={"action": body["action"], "config_versions": versions})
+        return job_view(job)

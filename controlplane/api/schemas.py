@@ -221,6 +221,10 @@ class ActionSchema(StrictSchema):
     )
 
 
+class ClusterActionSchema(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["start", "stop", "restart"]))
+
+
 class ConfigChangeSchema(StrictSchema):
     configs = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=64)),

@@ -96,3 +96,20 @@ def add_hosts_stages(stack, definition, component: str, new_hosts: list[Host]) -
     if category == "server":
         phases.append(Phase("start", targets))
     return plan_stages(stack, phases)
+
+
+def cluster_action_stages(stack, placements: dict[str, dict[str, list[Host]]], action: str) -> list[StagePlan]:
+    """Return the stages of start, stop or restart on every server component of every service.
+
+    All services share one phase per command, so the stack's ordering rules across services
+    apply: with the bigtop stack, kafka_broker starts after zookeeper_server and stops before it.
+    """
+    if action not in ("start", "stop", "restart"):
+        raise BadRequestError(f"action {action!r} cannot run on a whole cluster; choose start, stop or restart", field="action")
+    targets: list[tuple[str, str, list[Host]]] = []
+    for service_name, hosts in sorted(placements.items()):
+        definition = stack.services[service_name]
+        targets.extend(_targets(service_name, _servers(definition, hosts), hosts))
+    if action == "restart":
+        return plan_stages(stack, [Phase("stop", targets), Phase("start", targets)])
+    return plan_stages(stack, [Phase(action, targets)])

@@ -43,6 +43,11 @@ def test_add_zookeeper_serves_srvr(server, agent, admin, cluster_name, tmp_path)
     assert ("zookeeper_server", "STARTED") in states
     assert ("zookeeper_client", "INSTALLED") in states
 
+    restart = admin.wait_for_job(admin.post(f"/clusters/{cluster_name}/actions", {"action": "restart"})["id"], timeout=120)
+    assert restart["state"] == "SUCCESSFUL", restart
+    assert [stage["name"] for stage in restart["stages"]] == ["stop zookeeper_server", "start zookeeper_server"]
+    assert "Mode: standalone" in four_letter_word("127.0.0.1", port, "srvr")
+
     stop = admin.wait_for_job(admin.post(f"/clusters/{cluster_name}/services/zookeeper/actions", {"action": "stop"})["id"], timeout=120)
     assert stop["state"] == "SUCCESSFUL", stop
     with pytest.raises(OSError):

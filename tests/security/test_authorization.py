@@ -38,6 +38,7 @@ POLICY = {
     ("PATCH", "/api/v1/clusters/<string:name>"): "operator",
     ("DELETE", "/api/v1/clusters/<string:name>"): "operator",
     ("POST", "/api/v1/clusters/<string:name>/hosts"): "operator",
+    ("POST", "/api/v1/clusters/<string:name>/actions"): "operator",
     ("DELETE", "/api/v1/clusters/<string:name>/hosts/<string:hostname>"): "operator",
     ("GET", "/api/v1/clusters/<string:name>/repositories"): "viewer",
     ("PUT", "/api/v1/clusters/<string:name>/repositories"): "operator",

@@ -193,3 +193,46 @@ def test_config_change_without_difference_rejected(api, hosts):
     revert = api.call("POST", "/clusters/prod/services/zookeeper/configs/revert", {"version": 1})
     assert revert.status_code == 409
     assert len(api.call("GET", "/clusters/prod/services/zookeeper/configs").json) == 1
+
+
+def _add_kafka(api):
+    body = {
+        "name": "kafka",
+        "components": {"kafka_broker": ["node-01", "node-02"]},
+        "configs": {"kafka-install": {"tarball_url": "file:///srv/kafka.tgz", "tarball_sha256": "0" * 64}},
+    }
+    response = api.call("POST", "/clusters/prod/services", body)
+    assert response.status_code == 202, response.json
+
+
+def test_cluster_stop_orders_services(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01", "node-02"]})
+    api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]}})
+    _add_kafka(api)
+
+    stop = api.call("POST", "/clusters/prod/actions", {"action": "stop"})
+    assert stop.status_code == 202, stop.json
+    stages = {stage["name"]: stage for stage in stop.json["stages"]}
+    assert set(stages) == {"stop kafka_broker", "stop zookeeper_server"}
+    assert stages["stop zookeeper_server"]["depends_on"] == [stages["stop kafka_broker"]["position"]]
+    assert stages["stop kafka_broker"]["depends_on"] == []
+
+
+def test_cluster_restart_starts_zookeeper_first(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01", "node-02"]})
+    api.call("POST", "/clusters/prod/services", {"name": "zookeeper", "components": {"zookeeper_server": ["node-01"], "zookeeper_client": ["node-01"]}})
+    _add_kafka(api)
+
+    restart = api.call("POST", "/clusters/prod/actions", {"action": "restart"}).json
+    names = [stage["name"] for stage in restart["stages"]]
+    assert names == ["stop kafka_broker", "stop zookeeper_server", "start kafka_broker", "start zookeeper_server"]
+    by_name = {stage["name"]: stage for stage in restart["stages"]}
+    assert by_name["start kafka_broker"]["depends_on"] == sorted([0, 1, by_name["start zookeeper_server"]["position"]])
+    assert by_name["start kafka_broker"]["tasks"][0]["host"] == "node-01"
+
+
+def test_cluster_action_needs_services(api, hosts):
+    api.call("POST", "/clusters", {"name": "prod", "hosts": ["node-01"]})
+    response = api.call("POST", "/clusters/prod/actions", {"action": "start"})
+    assert response.status_code == 409
+    assert "no services" in response.json["message"]
