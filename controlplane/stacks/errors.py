@@ -19,7 +19,9 @@ class PropertyError(ValueError):
 
     def __init__(self, property: str, value: Any, rule: str, config_file: str | None = None) -> None:
         subject = f"{config_file} property {property}" if config_file else f"property {property}"
-        super().__init__(f"{subject}: value {value!r} is invalid: {rule}")
+        # Values come from JSON request bodies, so None is shown as JSON null.
+        shown = "null" if value is None else repr(value)
+        super().__init__(f"{subject}: value {shown} is invalid: {rule}")
         self.property = property
         self.value = value
         self.rule = rule
