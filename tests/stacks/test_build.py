@@ -133,8 +133,7 @@ def _render(tmp_path: Path, catalogue, stack: str, service: str, values: dict, v
 def test_kafka_server_properties(tmp_path: Path, catalogue) -> None:
     out = _render(
         tmp_path, catalogue, "bigtop", "kafka",
-        values={"kafka-install": {"tarball_url": "http://127.0.0.1:1/kafka.tgz", "tarball_sha256": "0" * 64},
-                "server.properties": {"offsets.topic.replication.factor": 2}},
+        values={"kafka-install": {"tarball_url": "http://127.0.0.1:1/kafka.tgz", "tarball_sha256": "0" * 64}},
         variables={
             "stackyard_root_dir": "/srv/stackyard",
             "stackyard_hostname": "broker2.example.test",

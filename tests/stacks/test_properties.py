@@ -245,6 +245,16 @@ def test_required_password_empty(catalogue) -> None:
         mariadb.validate_values({"mariadb-users": {"service_password": ""}})
 
 
+def test_kafka_defaults_fit_one_broker(catalogue) -> None:
+    kafka = catalogue.get("bigtop", "3.3").services["kafka"]
+
+    defaults = kafka.default_values()["server.properties"]
+
+    assert defaults["default.replication.factor"] == 1
+    assert defaults["offsets.topic.replication.factor"] == 1
+    assert defaults["min.insync.replicas"] == 1
+
+
 @pytest.mark.parametrize(
     "address", ["0.0.0.0", "127.0.0.1", "::", "::1", "fe80::1%eth0", "zk1.example.test", "localhost", "zk-1."],
 )
