@@ -20,8 +20,8 @@ class PropertyError(ValueError):
     def __init__(self, property: str, value: Any, rule: str, config_file: str | None = None) -> None:
         subject = f"{config_file} property {property}" if config_file else f"property {property}"
         # Values come from JSON request bodies, so None is shown as JSON null.
-        shown = "null" if value is None else repr(value)
-        super().__init__(f"{subject}: value {shown} is invalid: {rule}")
+        value_text = "null" if value is None else repr(value)
+        super().__init__(f"{subject}: value {value_text} is invalid: {rule}")
         self.property = property
         self.value = value
         self.rule = rule

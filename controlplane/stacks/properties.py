@@ -25,7 +25,7 @@ _PROPERTY_KEYS = {"type", "default", "description", "minimum", "maximum", "choic
 _SYSTEM_FOLDERS = frozenset(
     ("bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var")
 )
-# Virtual file systems, which never hold service data; /proc/self/root also links to /.
+# Virtual file systems never hold service data, and /proc/self/root links to /.
 _VIRTUAL_FOLDERS = frozenset(("dev", "proc", "sys"))
 
 # The forms that os.path.expandvars expands ($NAME and ${NAME}). Ansible modules expand
