@@ -5,7 +5,7 @@ seconds. Once ``login_slow_after`` failures of one user (``login_address_slow_af
 address) are in the window, each further attempt first waits ``login_delay`` seconds. At
 ``login_reject_after`` failures of the user (``login_address_reject_after`` of the address)
 logins are rejected with 429 until old failures leave the window. A correct password is rejected too while the
-limit holds, so a guesser learns nothing from the answer.
+limit holds, so a guesser learns nothing from the response.
 """
 
 from __future__ import annotations
