@@ -202,7 +202,6 @@ class Task(BaseModel):
     # Runs of the command itself; more than one only for retryable commands.
     attempt = IntegerField(default=1)
     dispatched_at = DateTimeField(null=True)
-    agent_boot_id = CharField(max_length=64, default="")
     return_code = IntegerField(null=True)
     message = TextField(default="")
     summary = JsonField(default=dict)

@@ -22,6 +22,7 @@ from controlplane.auth.throttle import purge_old_failures
 from controlplane.config import ServerConfig
 from controlplane.context import ServerContext
 from controlplane.db import database, open_database
+from controlplane.jobs import planner
 from controlplane.jobs.dispatch import MAX_MESSAGE_BYTES, AgentRegistry, AgentService
 from controlplane.jobs.logs import TaskLogStore
 from controlplane.jobs.scheduler import Scheduler
@@ -62,6 +63,8 @@ class Server:
         self.scheduler = Scheduler(self.context)
         self.context.extras["logs"] = self.logs
         self.context.extras["scheduler"] = self.scheduler
+        # One server per process: its scheduler is the one to wake.
+        planner.job_created_listeners[:] = [self.scheduler.wake]
         if config.assistant_model is not None:
             self.context.extras["assistant_model"] = SummaryModel(config.assistant_model)
         self.app = create_app(self.context)

@@ -9,12 +9,17 @@ START") add edges between stages, and stages with no edge between them run in pa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from controlplane.db import database
 from controlplane.models import Cluster, Host, Job, Stage, Task
 
 logger = logging.getLogger(__name__)
+
+# Called after a job is stored; the server adds the scheduler's wake-up here so a new job
+# starts at once instead of at the scheduler's next periodic pass.
+job_created_listeners: list[Callable[[], None]] = []
 
 
 @dataclass
@@ -112,4 +117,6 @@ def create_job(cluster: Cluster, name: str, kind: str, stages: list[StagePlan], 
             for host in plan.hosts:
                 Task.create(job=job, stage=stage, host=host, timeout_seconds=plan.timeout_seconds, retryable=plan.retryable)
     logger.info("job %d %r created on cluster %s with %d stages", job.id, name, cluster.name, len(stages))
+    for listener in job_created_listeners:
+        listener()
     return job

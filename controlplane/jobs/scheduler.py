@@ -13,6 +13,8 @@ import logging
 import threading
 from datetime import timedelta
 
+from peewee import fn
+
 from controlplane.db import database
 from controlplane.jobs import effects
 from controlplane.jobs.assignment import StageAssignment
@@ -194,15 +196,18 @@ class Scheduler:
         now = utcnow()
         hostnames = {host.id: host.hostname for host in Host.select(Host.id, Host.hostname).where(Host.id.in_([task.host_id for task in tasks]))}
         template: StageAssignment | None = None
+        ready: list[tuple[Task, str]] = []
         for task in tasks:
             if task.state == PENDING and not job.cancel_requested and (task.next_attempt_at is None or task.next_attempt_at <= now):
                 if template is None:
                     template = self._stage_assignment(job, stage)
                     if template is None:
                         break
-                self._dispatch(job, stage, task, template, hostnames[task.host_id])
+                ready.append((task, hostnames[task.host_id]))
             elif task.state == RUNNING:
                 self._check_timeout(job, task, now)
+        if ready and template is not None:
+            self._dispatch(job, stage, ready, template)
 
         tasks = list(Task.select().where(Task.stage == stage))
         if tasks and not all(task.state in FINISHED_STATES for task in tasks):
@@ -226,19 +231,26 @@ class Scheduler:
             Task.update(state=FAILED, message=f"could not build the task: {error}", ended_at=utcnow()).where((Task.stage == stage) & (Task.state == PENDING)).execute()
             return None
 
-    def _dispatch(self, job: Job, stage: Stage, task: Task, template: StageAssignment, hostname: str) -> None:
-        connection = self.context.agents.get(hostname)
-        if connection is None:
-            self._delivery_failed(job, task, f"the agent on host {hostname} is not connected")
+    def _dispatch(self, job: Job, stage: Stage, ready: list[tuple[Task, str]], template: StageAssignment) -> None:
+        """Send the ready tasks of a stage to their agents; all that can be sent turn RUNNING in one update."""
+        sendable = []
+        for task, hostname in ready:
+            connection = self.context.agents.get(hostname)
+            if connection is None:
+                self._delivery_failed(job, task, f"the agent on host {hostname} is not connected")
+            else:
+                sendable.append((task, hostname, connection))
+        if not sendable:
             return
-        assignment = template.for_task(task, hostname)
+
         now = utcnow()
-        Task.update(state=RUNNING, started_at=task.started_at or now, dispatched_at=now, agent_boot_id=connection.boot_id).where(Task.id == task.id).execute()
-        if not connection.send(agent_pb2.ServerMessage(assignment=assignment)):
-            Task.update(state=PENDING).where(Task.id == task.id).execute()
-            self._delivery_failed(job, task, f"the stream to host {hostname} closed before the task was sent")
-            return
-        logger.info("job %d task %d (%s) sent to host %s", job.id, task.id, stage.name, hostname)
+        Task.update(state=RUNNING, dispatched_at=now, started_at=fn.COALESCE(Task.started_at, now)).where(Task.id.in_([task.id for task, _, _ in sendable])).execute()
+        for task, hostname, connection in sendable:
+            if not connection.send(agent_pb2.ServerMessage(assignment=template.for_task(task, hostname))):
+                Task.update(state=PENDING).where(Task.id == task.id).execute()
+                self._delivery_failed(job, task, f"the stream to host {hostname} closed before the task was sent")
+                continue
+            logger.info("job %d task %d (%s) sent to host %s", job.id, task.id, stage.name, hostname)
 
     def _delivery_failed(self, job: Job, task: Task, reason: str) -> None:
         attempts = task.delivery_attempts + 1
