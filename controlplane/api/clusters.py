@@ -18,6 +18,7 @@ from controlplane.inventory import build_inventory
 from controlplane.jobs import requests
 from controlplane.jobs.planner import create_job
 from controlplane.models import Cluster, Host, HostComponent, Job, Repository, Service
+from controlplane.stacks import version_key
 from stackyard.unsafe_yaml import dump_unsafe_yaml
 
 logger = logging.getLogger(__name__)
@@ -31,10 +32,6 @@ def get_cluster(name: str) -> Cluster:
     if cluster is None:
         raise NotFoundError(f"cluster {name!r} not found; GET /api/v1/clusters lists them")
     return cluster
-
-
-def _version_key(version: str) -> tuple:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
 def cluster_health(cluster: Cluster) -> dict:
@@ -96,7 +93,7 @@ class Clusters(MethodView):
         catalogue = server_context().catalogue
         if body["stack_version"] is None:
             versions = [version for stack_name, version in catalogue.stacks if stack_name == body["stack_name"]]
-            body["stack_version"] = max(versions, key=_version_key) if versions else ""
+            body["stack_version"] = max(versions, key=version_key) if versions else ""
         if (body["stack_name"], body["stack_version"]) not in catalogue.stacks:
             known = ", ".join(f"{name}/{version}" for name, version in sorted(catalogue.stacks))
             raise BadRequestError(f"stack {body['stack_name']}/{body['stack_version']} is not in the catalogue; known stacks: {known}", field="stack_name")

@@ -1,6 +1,6 @@
 """Stack catalogue: service definitions, property types and the role compiler."""
 
-from controlplane.stacks.compiler import build_catalogue, build_role, build_stack, role_archive
+from controlplane.stacks.compiler import build_catalogue, build_role, build_stack, role_archive, version_key
 from controlplane.stacks.errors import PropertyError, StackError
 from controlplane.stacks.loader import load_catalogue, load_stack
 from controlplane.stacks.model import (
@@ -33,4 +33,5 @@ __all__ = [
     "load_stack",
     "role_archive",
     "variable_name",
+    "version_key",
 ]

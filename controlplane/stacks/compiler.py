@@ -79,7 +79,7 @@ def build_catalogue(catalogue: Catalogue, out_dir: Path) -> list[Path]:
     would overwrite each other's roles. Only the newest version of each stack is built.
     """
     newest: dict[str, Stack] = {}
-    for (name, _version), stack in sorted(catalogue.stacks.items(), key=lambda item: _version_key(item[0][1])):
+    for (name, _version), stack in sorted(catalogue.stacks.items(), key=lambda item: version_key(item[0][1])):
         newest[name] = stack
     playbooks = []
     for stack in newest.values():
@@ -107,7 +107,7 @@ def role_archive(stack: Stack, service: ServiceDef) -> bytes:
     return data
 
 
-def _version_key(version: str) -> tuple[Any, ...]:
+def version_key(version: str) -> tuple[Any, ...]:
     return tuple(int(part) if part.isdigit() else part for part in version.split("."))
 
 
