@@ -40,7 +40,7 @@ class ServerConfig:
     login_reject_after: int = 10
     login_delay: float = 1.0
     # Limits per client address are higher than per user, because many users may share one
-    # address (a proxy, or every user of a single-host setup); both slow down, then reject.
+    # address, such as a proxy or a single-host setup. Both limits slow down, then reject.
     login_address_slow_after: int = 10
     login_address_reject_after: int = 50
     # Largest accepted request body in bytes.

@@ -1,4 +1,4 @@
-"""Errors the REST API returns as JSON with a status code and a message that says the fix."""
+"""Errors the REST API returns as JSON with a status code and a message that names the fix."""
 
 from __future__ import annotations
 

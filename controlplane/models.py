@@ -142,7 +142,7 @@ class HostComponent(BaseModel):
 class ConfigVersion(BaseModel):
     service = ForeignKeyField(Service, backref="config_versions", on_delete="CASCADE")
     version = IntegerField()
-    # {config file: {property: value}}, encrypted when it holds passwords.
+    # {config file: {property: value}}, encrypted with the server's data key.
     values = TextField()
     author = CharField(max_length=64)
     message = TextField(default="")

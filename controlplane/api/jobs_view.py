@@ -6,6 +6,13 @@ from controlplane.jobs.scheduler import queue_position
 from controlplane.models import FINISHED_STATES, Host, Job, Stage, Task
 
 
+def _progress(job: Job, tasks: list[Task], finished: int) -> float:
+    """Return the fraction of finished tasks; a job without tasks is 0 until it ends, then 1."""
+    if tasks:
+        return round(finished / len(tasks), 3)
+    return 1.0 if job.state in FINISHED_STATES else 0.0
+
+
 def job_view(job: Job, with_stages: bool = True) -> dict:
     job = Job.get_by_id(job.id)
     tasks = list(Task.select(Task, Host).join(Host).where(Task.job == job))
@@ -22,7 +29,7 @@ def job_view(job: Job, with_stages: bool = True) -> dict:
         "started_at": job.started_at,
         "ended_at": job.ended_at,
         "queue_position": queue_position(job),
-        "progress": round(finished / len(tasks), 3) if tasks else (1.0 if job.state in FINISHED_STATES else 0.0),
+        "progress": _progress(job, tasks, finished),
     }
     if with_stages:
         tasks_by_stage: dict[int, list[dict]] = {}

@@ -202,7 +202,7 @@ class AgentService(agent_pb2_grpc.AgentServiceServicer):
             return
         with database.atomic():
             Host.update(agent_state="DISCONNECTED").where(Host.hostname == connection.hostname).execute()
-            # Without an agent nobody reports the components' status, so it is unknown.
+            # Without a connected agent no status reports arrive, so the components' status is unknown.
             host_ids = Host.select(Host.id).where(Host.hostname == connection.hostname)
             HostComponent.update(live_status="UNKNOWN").where(HostComponent.host.in_(host_ids)).execute()
 

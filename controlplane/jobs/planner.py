@@ -17,8 +17,8 @@ from controlplane.models import Cluster, Host, Job, Stage, Task
 
 logger = logging.getLogger(__name__)
 
-# Called after a job is stored; the server adds the scheduler's wake-up here so a new job
-# starts at once instead of at the scheduler's next periodic pass.
+# Callbacks run after a job is stored. The server adds the scheduler's wake-up here, so a new
+# job starts at once instead of at the scheduler's next periodic pass.
 job_created_listeners: list[Callable[[], None]] = []
 
 

@@ -67,6 +67,7 @@ def test_agent_restart_fails_task(server, agent, admin, cluster_name):
         assert job["state"] == "FAILED", job
         failed = stage(job, "start sleeper_server")["tasks"][0]
         assert failed["state"] == "FAILED"
-        assert "agent" in failed["message"] and "restarted" in failed["message"], failed["message"]
+        assert "agent" in failed["message"], failed["message"]
+        assert "restarted" in failed["message"], failed["message"]
     finally:
         kill_task_processes(task["id"])

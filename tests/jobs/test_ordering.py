@@ -40,7 +40,8 @@ def test_parallel_tasks_see_own_variables(server, agent, admin, cluster_name):
     job = admin.wait_for_job(add_service(admin, cluster_name, "ordered", {name: [agent.hostname] for name in COMPONENTS})["id"], timeout=180)
     assert job["state"] == "SUCCESSFUL", job
     first, third = stage(job, "start first_server"), stage(job, "start third_server")
-    assert timestamp(first["started_at"]) < timestamp(third["ended_at"]) and timestamp(third["started_at"]) < timestamp(first["ended_at"])
+    assert timestamp(first["started_at"]) < timestamp(third["ended_at"])
+    assert timestamp(third["started_at"]) < timestamp(first["ended_at"])
 
     for component in ("first_server", "third_server"):
         task = stage(job, f"start {component}")["tasks"][0]

@@ -61,4 +61,5 @@ def test_jobs_of_two_clusters_overlap(server, two_agents, admin, cluster_name):
     first, second = (admin.wait_for_job(job["id"], timeout=60) for job in jobs)
     assert first["state"] == second["state"] == "SUCCESSFUL"
     (start_a, end_a), (start_b, end_b) = _interval(first), _interval(second)
-    assert start_a < end_b and start_b < end_a, f"jobs of two clusters did not overlap: {start_a}-{end_a} and {start_b}-{end_b}"
+    assert start_a < end_b, f"jobs of two clusters did not overlap: {start_a}-{end_a} and {start_b}-{end_b}"
+    assert start_b < end_a, f"jobs of two clusters did not overlap: {start_a}-{end_a} and {start_b}-{end_b}"

@@ -159,7 +159,7 @@ def kill_processes_mentioning(text: str) -> list[int]:
     """SIGKILL every process whose command line contains ``text``; return their pids.
 
     Services a test starts (ZooKeeper, Prometheus, MariaDB) run detached from the agent, so
-    a test that fails half-way would leave them running; their command lines name the
+    a test that fails half-way would leave them running. Their command lines contain the
     test's folder, which is how they are found.
     """
     killed = []
